@@ -1,0 +1,21 @@
+// Stable identity of a model: sha256 of a canonical JSON of the spec (sorted keys, no source paths, no model
+// name), so the same content in YAML or JSON, reordered keys, comments, layout or a renamed file all give the
+// same hash. The name is left out because it changes neither the weights nor the results.
+import { createHash } from 'crypto';
+import type { ModelSpec } from './types';
+
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'number' && !Number.isFinite(value)) return 'null';
+    return JSON.stringify(value) ?? 'null';
+  }
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).filter((k) => k !== 'path' && obj[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+}
+
+export function specHash(spec: ModelSpec): string {
+  const { name: _name, ...identity } = spec;
+  return createHash('sha256').update(canonicalJson(identity)).digest('hex');
+}

@@ -1,0 +1,42 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { analyzeText, canonicalJson, specHash } from '../../../src/spec';
+import { ROOT, model } from './helpers';
+
+describe('spec hash', () => {
+  it('the YAML and JSON versions of the main example hash the same', () => {
+    const y = analyzeText(fs.readFileSync(path.join(ROOT, 'examples/mnist-sdn.dynn.yaml'), 'utf8'), { fileName: 'mnist-sdn.dynn.yaml' });
+    const j = analyzeText(fs.readFileSync(path.join(ROOT, 'examples/mnist-sdn.dynn.json'), 'utf8'), { fileName: 'mnist-sdn.dynn.json' });
+    assert.ok(y.specHash && /^[0-9a-f]{64}$/.test(y.specHash));
+    assert.strictEqual(y.specHash, j.specHash);
+    assert.deepStrictEqual(y.spec, j.spec);
+  });
+
+  it('ignores comments, key order, layout and written-out defaults', () => {
+    const a = analyzeText(model());
+    const b = analyzeText('# comment\n' + model().replace('{ name: c1, type: conv2d, filters: 4, kernel: 3 }', '{ kernel: 3, filters: 4, type: conv2d, name: c1, stride: 1 }'));
+    assert.strictEqual(a.specHash, b.specHash);
+  });
+
+  it('does not depend on the model name (a renamed file keeps its cached weights)', () => {
+    const a = analyzeText(model(), { fileName: 'a.dynn.yaml' });
+    const b = analyzeText(model({ extra: 'name: other' }), { fileName: 'b.dynn.yaml' });
+    assert.notStrictEqual(a.spec!.name, b.spec!.name);
+    assert.strictEqual(a.specHash, b.specHash);
+  });
+
+  it('changes when anything that affects the model changes', () => {
+    const a = analyzeText(model());
+    const b = analyzeText(model().replace('filters: 4', 'filters: 5'));
+    const c = analyzeText(model({ extra: 'train: { seed: 7 }' }));
+    assert.notStrictEqual(a.specHash, b.specHash);
+    assert.notStrictEqual(a.specHash, c.specHash);
+  });
+
+  it('canonical JSON sorts keys and drops paths', () => {
+    assert.strictEqual(canonicalJson({ b: 1, a: [{ path: ['x'], z: null, y: 'q' }] }), '{"a":[{"y":"q","z":null}],"b":1}');
+    const spec = analyzeText(model()).spec!;
+    assert.strictEqual(specHash(spec), specHash(JSON.parse(JSON.stringify(spec)) as typeof spec));
+  });
+});
