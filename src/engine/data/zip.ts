@@ -1,0 +1,166 @@
+// Minimal ZIP reader for .npz files: reads the central directory (ZIP64 included, which numpy's savez writes
+// for its members) and extracts stored or deflated members. Sizes come from the central directory; inflation is
+// capped at the declared size, so a zip bomb cannot allocate more than the size check allowed.
+
+import * as zlib from 'node:zlib';
+import { DataError } from './errors';
+import { checkSize } from './limits';
+
+export interface ZipEntry {
+  name: string;
+  method: number;
+  flags: number;
+  compressedSize: number;
+  uncompressedSize: number;
+  localHeaderOffset: number;
+}
+
+const EOCD_SIG = 0x06054b50;
+const EOCD64_LOCATOR_SIG = 0x07064b50;
+const EOCD64_SIG = 0x06064b50;
+const CENTRAL_SIG = 0x02014b50;
+const LOCAL_SIG = 0x04034b50;
+const U32_MAX = 0xffffffff;
+
+function readU64(buf: Buffer, at: number, file: string): number {
+  const v = buf.readBigUInt64LE(at);
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new DataError('ZIP size field out of range', file);
+  return Number(v);
+}
+
+function findEocd(buf: Buffer, file: string): number {
+  // The end record is 22 bytes plus a comment of at most 65535 bytes.
+  const stop = Math.max(0, buf.length - 22 - 0xffff);
+  for (let i = buf.length - 22; i >= stop; i--) {
+    if (buf.readUInt32LE(i) === EOCD_SIG) return i;
+  }
+  throw new DataError('not a ZIP archive, or truncated (no end-of-central-directory record)', file);
+}
+
+export function listZip(buf: Buffer, file: string): ZipEntry[] {
+  if (buf.length < 22) throw new DataError('not a ZIP archive (file too small)', file);
+  const eocd = findEocd(buf, file);
+  let count = buf.readUInt16LE(eocd + 10);
+  let cdSize = buf.readUInt32LE(eocd + 12);
+  let cdOffset = buf.readUInt32LE(eocd + 16);
+  if (count === 0xffff || cdSize === U32_MAX || cdOffset === U32_MAX) {
+    const loc = eocd - 20;
+    if (loc < 0 || buf.readUInt32LE(loc) !== EOCD64_LOCATOR_SIG) {
+      throw new DataError('ZIP64 archive without a ZIP64 locator', file);
+    }
+    const e64 = readU64(buf, loc + 8, file);
+    if (e64 + 56 > buf.length || buf.readUInt32LE(e64) !== EOCD64_SIG) {
+      throw new DataError('ZIP64 end record missing or truncated', file);
+    }
+    count = readU64(buf, e64 + 32, file);
+    cdSize = readU64(buf, e64 + 40, file);
+    cdOffset = readU64(buf, e64 + 48, file);
+  }
+  if (cdOffset + cdSize > buf.length) throw new DataError('truncated ZIP archive (central directory cut off)', file);
+
+  const entries: ZipEntry[] = [];
+  let p = cdOffset;
+  for (let i = 0; i < count; i++) {
+    if (p + 46 > buf.length || buf.readUInt32LE(p) !== CENTRAL_SIG) {
+      throw new DataError(`corrupt ZIP central directory at entry ${i}`, file);
+    }
+    const flags = buf.readUInt16LE(p + 8);
+    const method = buf.readUInt16LE(p + 10);
+    let compressedSize = buf.readUInt32LE(p + 20);
+    let uncompressedSize = buf.readUInt32LE(p + 24);
+    const nameLen = buf.readUInt16LE(p + 28);
+    const extraLen = buf.readUInt16LE(p + 30);
+    const commentLen = buf.readUInt16LE(p + 32);
+    let localHeaderOffset = buf.readUInt32LE(p + 42);
+    const name = buf.toString('utf8', p + 46, p + 46 + nameLen);
+    // ZIP64 extra field (id 1) carries, in order, only the fields whose 32-bit slot is saturated.
+    let x = p + 46 + nameLen;
+    const xEnd = x + extraLen;
+    while (x + 4 <= xEnd) {
+      const id = buf.readUInt16LE(x);
+      const size = buf.readUInt16LE(x + 2);
+      if (id === 1) {
+        let q = x + 4;
+        if (uncompressedSize === U32_MAX) { uncompressedSize = readU64(buf, q, file); q += 8; }
+        if (compressedSize === U32_MAX) { compressedSize = readU64(buf, q, file); q += 8; }
+        if (localHeaderOffset === U32_MAX) { localHeaderOffset = readU64(buf, q, file); q += 8; }
+      }
+      x += 4 + size;
+    }
+    entries.push({ name, method, flags, compressedSize, uncompressedSize, localHeaderOffset });
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return entries;
+}
+
+export function extractZipEntry(buf: Buffer, entry: ZipEntry, file: string, maxBytes: number): Buffer {
+  const where = `${file} (member ${entry.name})`;
+  if (entry.flags & 1) throw new DataError('encrypted ZIP members are not supported', where);
+  checkSize(entry.uncompressedSize, maxBytes, where, 'ZIP member');
+  const h = entry.localHeaderOffset;
+  if (h + 30 > buf.length || buf.readUInt32LE(h) !== LOCAL_SIG) {
+    throw new DataError('corrupt or truncated ZIP (bad local header)', where);
+  }
+  const start = h + 30 + buf.readUInt16LE(h + 26) + buf.readUInt16LE(h + 28);
+  const end = start + entry.compressedSize;
+  if (end > buf.length) throw new DataError('truncated ZIP member data', where);
+  const raw = buf.subarray(start, end);
+  if (entry.method === 0) {
+    if (entry.compressedSize !== entry.uncompressedSize) throw new DataError('corrupt stored ZIP member', where);
+    return raw;
+  }
+  if (entry.method === 8) {
+    let out: Buffer;
+    try {
+      out = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
+    } catch (e) {
+      throw new DataError(`cannot inflate ZIP member (${e instanceof Error ? e.message : String(e)})`, where);
+    }
+    if (out.length !== entry.uncompressedSize) {
+      throw new DataError(`ZIP member inflated to ${out.length} bytes, expected ${entry.uncompressedSize}`, where);
+    }
+    return out;
+  }
+  throw new DataError(`unsupported ZIP compression method ${entry.method} (only stored and deflate)`, where);
+}
+
+/** Writes a ZIP of the given members (stored or deflated), used by tests to build .npz fixtures. No ZIP64. */
+export function encodeZip(members: { name: string; data: Buffer }[], deflate: boolean): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const m of members) {
+    const name = Buffer.from(m.name, 'utf8');
+    const body = deflate ? zlib.deflateRawSync(m.data) : m.data;
+    const crc = zlib.crc32 ? zlib.crc32(m.data) : 0;
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(LOCAL_SIG, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(deflate ? 8 : 0, 8);
+    local.writeUInt32LE(crc >>> 0, 14);
+    local.writeUInt32LE(body.length, 18);
+    local.writeUInt32LE(m.data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(CENTRAL_SIG, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(deflate ? 8 : 0, 10);
+    central.writeUInt32LE(crc >>> 0, 16);
+    central.writeUInt32LE(body.length, 20);
+    central.writeUInt32LE(m.data.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, name, body);
+    centrals.push(central, name);
+    offset += 30 + name.length + body.length;
+  }
+  const cd = Buffer.concat(centrals);
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(EOCD_SIG, 0);
+  eocd.writeUInt16LE(members.length, 8);
+  eocd.writeUInt16LE(members.length, 10);
+  eocd.writeUInt32LE(cd.length, 12);
+  eocd.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, eocd]);
+}
