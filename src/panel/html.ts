@@ -1,0 +1,53 @@
+// The results panel's HTML page: a skeleton the webview script fills in. Pure: the controller passes the CSP
+// source, a fresh nonce and the webview URIs of the script and the stylesheet.
+
+export interface PanelHtmlInput {
+  /** `webview.cspSource`. */
+  cspSource: string;
+  nonce: string;
+  /** `asWebviewUri` of dist/webview.js and media/panel.css, as strings. */
+  scriptUri: string;
+  styleUri: string;
+  title: string;
+}
+
+/** Escapes text for an HTML text node or a double-quoted attribute. */
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** Nonces are base64: anything else could break out of the CSP header or the attribute. */
+export function assertNonce(nonce: string): void {
+  if (!/^[A-Za-z0-9+/]{16,}={0,2}$/.test(nonce)) throw new Error('CSP nonce must be base64 of at least 12 random bytes');
+}
+
+export function panelCsp(cspSource: string, nonce: string): string {
+  if (/[;,\s'"]/.test(cspSource) || cspSource === '') throw new Error(`webview cspSource ${JSON.stringify(cspSource)} is not a single CSP source`);
+  return [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src ${cspSource} 'nonce-${nonce}'`,
+    `img-src ${cspSource} data:`,
+    `font-src ${cspSource}`,
+  ].join('; ');
+}
+
+export function buildPanelHtml(input: PanelHtmlInput): string {
+  assertNonce(input.nonce);
+  const csp = panelCsp(input.cspSource, input.nonce);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" nonce="${input.nonce}" href="${escapeHtml(input.styleUri)}">
+<title>${escapeHtml(input.title)}</title>
+</head>
+<body>
+<main id="app" data-mode="panel" aria-live="polite"><p class="loading">Loading results…</p></main>
+<script nonce="${input.nonce}" src="${escapeHtml(input.scriptUri)}"></script>
+</body>
+</html>
+`;
+}

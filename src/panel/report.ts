@@ -1,0 +1,172 @@
+// Reports of one Results document: a self-contained HTML page (the panel's own script, stylesheet and data
+// inlined, opens offline) and a Markdown summary for pull requests and CI logs. Pure apart from the nonce.
+import type { Results } from '../studies/results';
+import { checkResults } from './resultsCheck';
+import type { TableModel } from './data/charts';
+import { allFlags } from './data/flags';
+import { num, pct } from './data/format';
+import { suggestionViews } from './data/suggestions';
+import { attackTable, cleanTable, efficiencyTable, findingsTable, gateTable, hijackTable, perExitTable, provenanceRows } from './data/tables';
+import { transferHeatmaps } from './data/transfer';
+import { frontIndices, describePoint } from './data/sweep';
+import { assertNonce, escapeHtml } from './html';
+import { createNonce } from './nonce';
+import { REPORT_DATA_ID } from './messages';
+
+export { REPORT_DATA_ID };
+
+
+export interface ReportAssets {
+  /** Text of dist/webview.js. */
+  webviewJs: string;
+  /** Text of media/panel.css. */
+  css: string;
+  /** For tests; a fresh random nonce otherwise. */
+  nonce?: string;
+}
+
+function assertResults(results: Results): void {
+  const problems = checkResults(results);
+  if (problems.length > 0) throw new Error(`cannot build a report from malformed results: ${problems.slice(0, 5).join('; ')}`);
+}
+
+/** JSON safe inside a <script> element: no "</script", "<!--" or line separators can end or confuse it. */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/**
+ * Script text safe inside a <script> element: a literal "</script" (in a string of the bundle) is escaped, and the
+ * source-map comment goes, since the report travels without the map beside it.
+ */
+export function scriptForInline(js: string): string {
+  return js
+    .replace(/^\/\/# sourceMappingURL=.*$/gm, '')
+    .replace(/<\/(script)/gi, '<\\/$1')
+    .replace(/<!--/g, '<\\!--');
+}
+
+export function buildHtmlReport(results: Results, assets: ReportAssets): string {
+  assertResults(results);
+  const nonce = assets.nonce ?? createNonce();
+  assertNonce(nonce);
+  const csp = ["default-src 'none'", `script-src 'nonce-${nonce}'`, `style-src 'nonce-${nonce}'`, 'img-src data:'].join('; ');
+  const title = `${results.model.name}: DyNN Lens report`;
+  // The stylesheet may not close its own element either.
+  const css = assets.css.replace(/<\/(style)/gi, '<\\/$1');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>${escapeHtml(title)}</title>
+<style nonce="${nonce}">
+${css}
+</style>
+</head>
+<body class="report">
+<main id="app" data-mode="report" aria-live="polite">
+<noscript>${staticSummaryHtml(results)}</noscript>
+</main>
+<script type="application/json" id="${REPORT_DATA_ID}">${jsonForScript(results)}</script>
+<script nonce="${nonce}">
+${scriptForInline(assets.webviewJs)}
+</script>
+</body>
+</html>
+`;
+}
+
+function tableHtml(t: TableModel): string {
+  const head = t.columns.map((c) => `<th scope="col">${escapeHtml(c)}</th>`).join('');
+  const body = t.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
+  return `<table><caption>${escapeHtml(t.caption)}</caption><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+/** What a reader with scripts turned off still gets: flags, provenance and the figure tables. */
+function staticSummaryHtml(r: Results): string {
+  const flags = allFlags(r);
+  const flagList = flags.length === 0 ? '<p>No sanity flags.</p>' : `<ul>${flags.map((f) => `<li>${escapeHtml(`${f.severity} ${f.code} (${f.source}): ${f.message}`)}</li>`).join('')}</ul>`;
+  const prov = `<dl>${provenanceRows(r).map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
+  return `<h1>${escapeHtml(r.model.name)}</h1><h2>Sanity flags</h2>${flagList}<h2>Provenance</h2>${prov}${[cleanTable(r), attackTable(r), perExitTable(r)].map(tableHtml).join('')}`;
+}
+
+function mdCell(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+export function markdownTable(t: TableModel): string {
+  const head = `| ${t.columns.map(mdCell).join(' | ')} |`;
+  const rule = `| ${t.columns.map(() => '---').join(' | ')} |`;
+  const rows = t.rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`);
+  return [`**${mdCell(t.caption)}**`, '', head, rule, ...rows].join('\n');
+}
+
+export function buildMarkdownReport(r: Results): string {
+  assertResults(r);
+  const out: string[] = [`# ${mdCell(r.model.name)}: DyNN Lens report`, ''];
+
+  const flags = allFlags(r);
+  out.push('## Sanity flags', '');
+  if (flags.length === 0) out.push('No sanity flags.');
+  else for (const f of flags) out.push(`- **${f.severity.toUpperCase()}** \`${f.code}\` (${mdCell(f.source)}): ${mdCell(f.message)}`);
+  out.push('');
+
+  out.push('## Provenance', '', '| | |', '| --- | --- |', ...provenanceRows(r).map(([k, v]) => `| ${mdCell(k)} | ${mdCell(v)} |`), '');
+  out.push('## Clean', '', markdownTable(cleanTable(r)), '');
+  out.push('## Attacks', '');
+  out.push(r.attacks.length === 0 ? 'No attacks were run.' : markdownTable(attackTable(r)), '');
+  out.push('## Per exit', '', markdownTable(perExitTable(r)), '');
+  const hijack = hijackTable(r);
+  if (hijack) out.push(markdownTable(hijack), '');
+  const gates = gateTable(r);
+  if (gates) out.push('## Gates', '', markdownTable(gates), '');
+
+  out.push('## Transfer', '');
+  const maps = transferHeatmaps(r);
+  if (maps.length === 0) out.push('No transfer study was run.', '');
+  for (const m of maps) {
+    out.push(
+      markdownTable({
+        id: m.id,
+        caption: m.caption,
+        columns: [`${m.rowHeader} \\ ${m.colHeader}`, ...m.colLabels],
+        rows: m.cells.map((row, i) => [m.rowLabels[i] ?? '', ...row.map((c) => c.text)]),
+      }),
+      '',
+      m.note,
+      '',
+    );
+  }
+  const eff = efficiencyTable(r);
+  if (eff) out.push('## Generation efficiency', '', markdownTable(eff), '');
+
+  if (r.sweeps.length > 0) {
+    out.push('## Design sweeps', '');
+    for (const s of r.sweeps) {
+      const front = frontIndices(s.points);
+      out.push(`Against ${mdCell(s.attackId)} at eps ${num(s.eps, 4)}: ${s.points.length} designs, ${front.length} on the Pareto front.`, '');
+      const current = s.points.find((p) => p.current);
+      if (current) out.push(`- current design: ${mdCell(describePoint(current))}`);
+      for (const i of front) {
+        const p = s.points[i];
+        if (p) out.push(`- front: ${mdCell(describePoint(p))}`);
+      }
+      out.push('');
+    }
+  }
+
+  out.push('## Suggestions', '');
+  const sugg = suggestionViews(r);
+  if (sugg.length === 0) out.push('No suggestions.', '');
+  for (const s of sugg) {
+    out.push(`### ${mdCell(s.title)}`, '', `Target: ${mdCell(s.target)}. Change: \`${s.change.replace(/`/g, "'")}\`.`, '');
+    if (s.effects.length > 0) out.push('| metric | before | after |', '| --- | --- | --- |', ...s.effects.map((e) => `| ${mdCell(e.metric)} | ${e.before} | ${e.after} |`), '');
+  }
+
+  const findings = findingsTable(r);
+  if (findings) out.push('## Paper findings', '', markdownTable(findings), '');
+  out.push(`_Clean accuracy ${pct(r.clean.accuracy)} (final exit ${pct(r.clean.finalExitAccuracy)}); spec hash ${mdCell(r.model.specHash)}._`, '');
+  return out.join('\n');
+}
