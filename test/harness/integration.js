@@ -1,0 +1,91 @@
+// The integration suite: mocha inside a real VS Code extension host (code-server), driven from headless Chromium.
+//
+// Usage:  npm run test:integration            (builds first through pretest:integration)
+//         node test/harness/integration.js    (expects dist/extension.js and out/test/integration/index.js)
+//         const { runIntegration } = require('./integration'); const counts = await runIntegration();
+//
+// Opens the workbench on a temp copy of the fixture workspace with the smoke-test payload: the extension under
+// development plus out/test/integration/index.js as the extension tests path. The workbench calls
+// window.codeAutomationExit(code) when the runner's run() settles; the runner's report file (named through
+// extensionEnvironment) gives the spec report and counts, printed here. A hard timeout (DYNN_INTEGRATION_TIMEOUT_MS,
+// default 6 minutes) stops the browser and the server and reports a failure saying so.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { ensureTools } = require('./tools');
+const { startServer } = require('./server');
+const { PROJECT_ROOT, EXTENSION_PATH, prepareWorkspace, workbenchUrl, launchBrowser, requireBuilt } = require('./workbench');
+const { readReport, judge, finish } = require('./report');
+
+const TESTS_ENTRY = 'out/test/integration/index.js';
+const TIMEOUT_MS = Number(process.env.DYNN_INTEGRATION_TIMEOUT_MS) || 6 * 60_000;
+
+/** Resolves with the host's exit code, or rejects after `ms`. */
+function waitForExit(exitPromise, ms) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the integration suite did not finish within ${ms / 1000} s; stopped the browser and code-server`)), ms);
+  });
+  return Promise.race([exitPromise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** @returns {Promise<{ passed: number, failed: number, failures: { title: string, message: string }[] }>} */
+async function runIntegration() {
+  requireBuilt([path.join(EXTENSION_PATH, 'dist', 'extension.js'), TESTS_ENTRY], 'npm run pretest:integration');
+  const tools = ensureTools(); // may take minutes on a fresh machine, so the clock starts after it
+  const started = Date.now();
+  // Last resort if even stopping hangs: the server's exit handler still kills its process group.
+  setTimeout(() => {
+    console.error(`integration suite: still running ${TIMEOUT_MS / 1000 + 60} s after start; exiting`);
+    process.exit(1);
+  }, TIMEOUT_MS + 60_000).unref();
+  const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynn-integration-'));
+  const reportFile = path.join(reportDir, 'report.json');
+  const workspace = prepareWorkspace();
+  let server;
+  let browser;
+  let exitCode;
+  let problem;
+  try {
+    server = await startServer(tools);
+    browser = await launchBrowser(tools);
+    const page = await browser.newPage();
+    let onExit;
+    const exited = new Promise((resolve) => { onExit = resolve; });
+    await page.exposeFunction('codeAutomationExit', (code) => { onExit(Number(code)); });
+    const url = workbenchUrl(server, {
+      folder: workspace.dir,
+      extensionTestsPath: path.join(PROJECT_ROOT, TESTS_ENTRY),
+      env: { DYNN_TEST_REPORT: reportFile },
+    });
+    await page.goto(url);
+    exitCode = await waitForExit(exited, TIMEOUT_MS);
+  } catch (err) {
+    problem = err instanceof Error ? err.message : String(err);
+    if (server) problem += `\ncode-server log (last lines):\n${server.logTail()}`;
+  } finally {
+    if (browser) await browser.close().catch(() => undefined);
+    if (server) await server.stop();
+    workspace.remove();
+  }
+  let summary;
+  try {
+    summary = readReport(reportFile);
+    console.log(summary.report);
+  } catch (err) {
+    problem = problem || (err instanceof Error ? err.message : String(err));
+  }
+  fs.rmSync(reportDir, { recursive: true, force: true });
+  const counts = judge(exitCode, summary, problem);
+  console.log(`integration suite: ${((Date.now() - started) / 1000).toFixed(1)} s, host exit code ${exitCode ?? 'none'}`);
+  return counts;
+}
+
+module.exports = { runIntegration };
+
+if (require.main === module) {
+  runIntegration()
+    .catch((err) => judge(undefined, undefined, err instanceof Error ? err.message : String(err)))
+    .then((counts) => { process.exitCode = finish(counts); });
+}

@@ -1,0 +1,142 @@
+// `npm test`: every check the project has, in order, ending with one line "N passed, N failed".
+//
+// Usage:  npm test                 (what .ci/run runs after npm ci)
+//         node test/harness/run-all.js
+//         node test/harness/run-all.js unit UI     (only the stages whose names have these words; the others
+//                                                   are listed as not run, so a partial run is never mistaken)
+//
+// Stages: lint, type-check (root and the webview's tsconfig), build (webpack dev bundles, tsc to out/), unit tests
+// (mocha), the test tools (test/harness/tools.js), the integration suite (mocha in a real VS Code extension host under code-server) and the UI suite
+// (Playwright + Chromium against code-server). Every stage runs even when an earlier one failed, so one run shows
+// everything that is broken. A lint/type/build stage that fails counts as one failed item, named; test stages add
+// their test counts, read from the JSON file they write to $DYNN_COUNT_FILE. A stage that cannot run (a missing
+// tool, a timeout) is a failure with its reason, never a silent skip. Each stage runs in its own process group
+// with a hard time limit, and is killed as a group when it overruns or when this process is interrupted.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { spawn } = require('child_process');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const bin = (name) => path.join(ROOT, 'node_modules', '.bin', name);
+const node = process.execPath;
+const MIN = 60_000;
+
+const STAGES = [
+  { name: 'lint', cmd: bin('eslint'), args: ['src', 'test'], timeout: 10 * MIN },
+  { name: 'type-check', cmd: bin('tsc'), args: ['-p', '.', '--noEmit'], timeout: 5 * MIN },
+  { name: 'type-check webview', cmd: bin('tsc'), args: ['-p', 'src/panel/webview', '--noEmit'], timeout: 5 * MIN },
+  { name: 'build: webpack', cmd: bin('webpack'), args: ['--mode', 'development'], timeout: 10 * MIN, clean: 'dist' },
+  { name: 'build: tsc', cmd: bin('tsc'), args: ['-p', '.', '--outDir', 'out'], timeout: 5 * MIN, clean: 'out' },
+  { name: 'unit tests', cmd: bin('mocha'), args: ['--reporter', path.join(__dirname, 'count-reporter.js')], timeout: 30 * MIN, counts: true },
+  // Node 24, code-server and Chromium for the two suites below: minutes on a fresh machine, under a second after.
+  { name: 'test tools', cmd: node, args: [path.join(__dirname, 'tools.js')], timeout: 20 * MIN },
+  { name: 'integration tests', cmd: node, args: [path.join(__dirname, 'integration.js')], timeout: 8 * MIN, counts: true },
+  { name: 'UI tests', cmd: node, args: [path.join(__dirname, 'ui.js')], timeout: 10 * MIN, counts: true },
+];
+
+let current; // the running stage's child, killed as a group on interrupt
+
+function killGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (current) killGroup(current, 'SIGTERM');
+    console.log(`\ninterrupted (${signal}): stopped the running stage`);
+    process.exit(1);
+  });
+}
+
+/** Runs one stage with inherited output; resolves with its exit code, or a reason it has none. */
+function runStage(stage, env) {
+  return new Promise((resolve) => {
+    const child = spawn(stage.cmd, stage.args, { cwd: ROOT, env, stdio: 'inherit', detached: true });
+    current = child;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child, 'SIGTERM'); // the suites stop their code-server and browser on SIGTERM
+      setTimeout(() => killGroup(child, 'SIGKILL'), 15_000).unref();
+    }, stage.timeout);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      current = undefined;
+      resolve({ code: undefined, reason: `could not start ${stage.cmd}: ${err.message}` });
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      current = undefined;
+      killGroup(child, 'SIGKILL'); // anything the stage left running in its group
+      if (timedOut) resolve({ code, reason: `timed out after ${stage.timeout / MIN} min` });
+      else resolve({ code, reason: code === 0 ? undefined : signal ? `killed by ${signal}` : `exit code ${code}` });
+    });
+  });
+}
+
+function readCounts(file) {
+  try {
+    const c = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (Number.isInteger(c.passed) && Number.isInteger(c.failed) && Array.isArray(c.failures)) return c;
+  } catch {
+    // no or bad file: handled by the caller
+  }
+  return undefined;
+}
+
+async function main() {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dynn-run-all-'));
+  const failedItems = []; // names of failed stages and tests, for the summary
+  let passed = 0;
+  let failed = 0;
+  const started = Date.now();
+  const wanted = process.argv.slice(2).map((w) => w.toLowerCase());
+  const stages = wanted.length === 0 ? STAGES : STAGES.filter((st) => wanted.some((w) => st.name.toLowerCase().split(/\W+/).includes(w)));
+  const notRun = STAGES.filter((st) => !stages.includes(st)).map((st) => st.name);
+  if (notRun.length > 0) console.log(`running only: ${stages.map((st) => st.name).join(', ')}; NOT run: ${notRun.join(', ')}`);
+  for (const stage of stages) {
+    console.log(`\n===== ${stage.name}: ${[path.basename(stage.cmd), ...stage.args.map((a) => path.relative(ROOT, a) || a)].join(' ')}`);
+    if (stage.clean) fs.rmSync(path.join(ROOT, stage.clean), { recursive: true, force: true }); // no stale output
+    const countFile = path.join(tmp, `${stage.name.replace(/\W+/g, '-')}.json`);
+    const stageStart = Date.now();
+    const { code, reason } = await runStage(stage, { ...process.env, DYNN_COUNT_FILE: countFile, FORCE_COLOR: '0' });
+    const seconds = ((Date.now() - stageStart) / 1000).toFixed(1);
+    if (!stage.counts) {
+      if (reason) {
+        failed += 1;
+        failedItems.push(`${stage.name} (${reason})`);
+      }
+      console.log(`===== ${stage.name}: ${reason ? `FAILED (${reason})` : 'ok'} in ${seconds} s`);
+      continue;
+    }
+    const counts = readCounts(countFile);
+    if (!counts) {
+      failed += 1;
+      failedItems.push(`${stage.name} (reported no counts; ${reason || 'exit code 0'})`);
+      console.log(`===== ${stage.name}: FAILED, no counts (${reason || 'exit code 0'}) in ${seconds} s`);
+      continue;
+    }
+    passed += counts.passed;
+    failed += counts.failed;
+    for (const f of counts.failures) failedItems.push(`${stage.name}: ${f.title}`);
+    if (reason && counts.failed === 0) {
+      failed += 1;
+      failedItems.push(`${stage.name} (${reason} with no failed test)`);
+    }
+    console.log(`===== ${stage.name}: passed ${counts.passed}, failed ${counts.failed}${reason ? ` (${reason})` : ''} in ${seconds} s`);
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+  console.log(`\n===== all stages in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (notRun.length > 0) console.log(`NOT run (on request): ${notRun.join(', ')}`);
+  for (const item of failedItems) console.log(`FAILED: ${item}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
+void main();
