@@ -46,7 +46,7 @@ describe('spec build and defaults', () => {
     assert.strictEqual(spec.name, 'my-net');
     assert.deepStrictEqual(spec.input.range, [0, 1]);
     assert.deepStrictEqual({ ...spec.policy, path: undefined }, { kind: 'maxProb', threshold: DEFAULT_POLICY_THRESHOLD.maxProb, patience: 2, path: undefined });
-    assert.deepStrictEqual(spec.data, { source: 'mnist', trainFraction: 1, path: ['data'] });
+    assert.deepStrictEqual(spec.data, { source: 'mnist', trainFraction: 0.8, path: ['data'] });
     assert.deepStrictEqual(spec.train, { epochs: 3, batchSize: 64, optimizer: 'adam', learningRate: 0.001, mode: 'joint', seed: 1, path: ['train'] });
     assert.deepStrictEqual(spec.checks, { samples: 500, seed: 0, attacks: [], path: ['checks'] });
   });
