@@ -1,0 +1,178 @@
+// The one iterative engine behind every attack: projected gradient ascent on a per-sample objective, with
+// seeded random starts, restarts (best per sample), a universal (shared) variant and gradient health counters.
+import * as tf from '@tensorflow/tfjs';
+import type { CancelToken, DifferentiableModel, Progress } from '../engine/types';
+import type { Norm } from '../spec/types';
+import type { Objective } from './losses';
+import { ascentDirection, projectAndClip, projectDelta, randomInBall } from './projection';
+
+export interface AscentParams {
+  norm: Norm;
+  eps: number;
+  step: number;
+  steps: number;
+  restarts: number;
+  /** Start at a random point of the ball (PGD) or at x itself (FGSM). */
+  randomStart: boolean;
+  /** One perturbation for the whole batch, driven by the mean objective. */
+  universal: boolean;
+  seed: number;
+  cancel?: CancelToken;
+  onProgress?: (progress: Progress) => void;
+  /** Label for progress messages. */
+  label: string;
+}
+
+export interface AscentResult {
+  xAdv: tf.Tensor;
+  /** Objective at xAdv, per sample, [batch]. */
+  value: tf.Tensor1D;
+  universalDelta?: tf.Tensor;
+  gradEvals: number;
+  /** Per sample: 1 when the gradient was exactly zero at every step of every restart. */
+  alwaysZeroGradient: Uint8Array;
+  /** Per sample: 1 when the gradient had a NaN or infinite entry at some step. */
+  nonFiniteGradient: Uint8Array;
+}
+
+/** Seed of restart r: restart 0 uses the caller's seed, so one start equals the first of several. */
+export function restartSeed(seed: number, restart: number): number {
+  return seed + 7919 * restart;
+}
+
+/** Projected gradient ascent. x must already lie in the model's input range (the caller checks). */
+export async function ascend(
+  model: DifferentiableModel,
+  x: tf.Tensor,
+  y: tf.Tensor1D,
+  objective: Objective,
+  p: AscentParams,
+): Promise<AscentResult> {
+  const batch = x.shape[0] ?? 0;
+  const range = model.inputRange;
+  const perSampleShape = x.shape.slice(1);
+  const valueOf = (xv: tf.Tensor): tf.Tensor1D => objective(model.forwardAll(xv), y);
+  // tf.grad refuses a function with no path from its input; "+ 0 * sum(input)" makes a constant objective
+  // yield a zero gradient (which the health counters then report) instead of an exception.
+  const scalarOf = (input: tf.Tensor, perSample: tf.Tensor1D, reduce: 'sum' | 'mean'): tf.Scalar =>
+    tf.add(reduce === 'sum' ? tf.sum(perSample) : tf.mean(perSample), tf.mul(tf.sum(input), 0));
+  const totalSteps = p.steps * p.restarts;
+  let doneSteps = 0;
+  let lastReported = -1;
+  // Health counters live on the backend; read back once at the end.
+  let everNonZero = tf.zeros([batch]);
+  let everNonFinite = tf.zeros([batch]);
+  let best: tf.Tensor | undefined;
+  let bestValue: tf.Tensor1D | undefined;
+  let bestDelta: tf.Tensor | undefined;
+
+  const recordHealth = (g: tf.Tensor): void => {
+    const next = tf.tidy(() => {
+      // A shared perturbation's health is the batch's: broadcast its single row to every sample.
+      const flat = tf.broadcastTo(tf.reshape(g, [g.shape[0] ?? 1, -1]), [batch, g.size / (g.shape[0] ?? 1)]);
+      const bad = tf.cast(tf.any(tf.logicalNot(tf.isFinite(flat)), 1), 'float32');
+      const finite = tf.where(tf.isFinite(flat), flat, tf.zerosLike(flat));
+      const moved = tf.cast(tf.greater(tf.sum(tf.abs(finite), 1), 0), 'float32');
+      return [tf.maximum(everNonZero, moved), tf.maximum(everNonFinite, bad)] as const;
+    });
+    everNonZero.dispose();
+    everNonFinite.dispose();
+    [everNonZero, everNonFinite] = next;
+  };
+  // The iterate of the restart in progress (x-space, or the shared delta when universal); disposed on errors.
+  let current: tf.Tensor | undefined;
+
+  try {
+    for (let r = 0; r < p.restarts; r++) {
+      const seed = restartSeed(p.seed, r);
+      if (p.universal) {
+        current = p.randomStart ? randomInBall([1, ...perSampleShape], p.norm, p.eps, seed) : tf.zeros([1, ...perSampleShape]);
+      } else {
+        current = p.randomStart
+          ? tf.tidy(() => projectAndClip(tf.add(x, randomInBall(x.shape, p.norm, p.eps, seed)), x, p.norm, p.eps, range))
+          : tf.clone(x);
+      }
+      for (let s = 0; s < p.steps; s++) {
+        p.cancel?.throwIfCancelled();
+        const start: tf.Tensor = current;
+        const [next, g] = tf.tidy(() => {
+          if (p.universal) {
+            const grad = tf.grad((d: tf.Tensor) => scalarOf(d, valueOf(tf.clipByValue(tf.add(x, d), range[0], range[1])), 'mean'))(start);
+            return [projectDelta(tf.add(start, tf.mul(ascentDirection(grad, p.norm), p.step)), p.norm, p.eps), grad] as const;
+          }
+          const grad = tf.grad((xv: tf.Tensor) => scalarOf(xv, valueOf(xv), 'sum'))(start);
+          return [projectAndClip(tf.add(start, tf.mul(ascentDirection(grad, p.norm), p.step)), x, p.norm, p.eps, range), grad] as const;
+        });
+        start.dispose();
+        current = next;
+        recordHealth(g);
+        g.dispose();
+        doneSteps++;
+        lastReported = report(p, doneSteps, totalSteps, lastReported);
+        // Let the event loop run so a cancel message can arrive between steps.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      const delta: tf.Tensor = current;
+      const candidate = p.universal ? tf.tidy(() => tf.clipByValue(tf.add(x, delta), range[0], range[1])) : delta;
+      let value: tf.Tensor1D;
+      try {
+        value = tf.tidy(() => valueOf(candidate));
+      } catch (error) {
+        // `current` still holds delta (disposed by the outer handler); the clipped copy is ours to drop.
+        if (candidate !== delta) candidate.dispose();
+        throw error;
+      }
+      current = undefined;
+      if (best === undefined || bestValue === undefined) {
+        best = candidate;
+        bestValue = value;
+        if (p.universal) bestDelta = delta;
+      } else if (p.universal) {
+        // One perturbation for all: keep the restart with the larger mean objective.
+        const means = tf.tidy(() => tf.stack([tf.mean(value), tf.mean(bestValue as tf.Tensor1D)]));
+        const [fresh, old] = await means.data();
+        means.dispose();
+        if ((fresh ?? 0) > (old ?? 0)) {
+          tf.dispose([best, bestValue, ...(bestDelta ? [bestDelta] : [])]);
+          [best, bestValue, bestDelta] = [candidate, value, delta];
+        } else {
+          tf.dispose([candidate, value, delta]);
+        }
+      } else {
+        const merged = tf.tidy(() => {
+          const better = tf.greater(value, bestValue as tf.Tensor1D);
+          const mask = tf.reshape(better, [batch, ...perSampleShape.map(() => 1)]);
+          return [tf.where(mask, candidate, best as tf.Tensor), tf.where(better, value, bestValue as tf.Tensor1D)] as const;
+        });
+        tf.dispose([best, bestValue, candidate, value]);
+        [best, bestValue] = merged;
+      }
+    }
+    if (best === undefined || bestValue === undefined) throw new Error('attack ran no restart (restarts must be >= 1)');
+    const nonZero = await everNonZero.data();
+    const nonFinite = await everNonFinite.data();
+    return {
+      xAdv: best,
+      value: bestValue,
+      ...(bestDelta === undefined ? {} : { universalDelta: bestDelta }),
+      gradEvals: p.steps * p.restarts * batch,
+      alwaysZeroGradient: Uint8Array.from(nonZero, (v) => (v > 0 ? 0 : 1)),
+      nonFiniteGradient: Uint8Array.from(nonFinite, (v) => (v > 0 ? 1 : 0)),
+    };
+  } catch (error) {
+    tf.dispose([best, bestValue, bestDelta, current].filter((t): t is tf.Tensor => t !== undefined && !t.isDisposed));
+    throw error;
+  } finally {
+    everNonZero.dispose();
+    everNonFinite.dispose();
+  }
+}
+
+/** Reports progress in steps of at least 5 %, and always the last step. */
+function report(p: AscentParams, done: number, total: number, lastReported: number): number {
+  if (p.onProgress === undefined) return lastReported;
+  const percent = Math.floor((100 * done) / total);
+  if (done < total && percent < lastReported + 5) return lastReported;
+  p.onProgress({ phase: 'attack', fraction: done / total, message: `${p.label}: step ${done} of ${total}` });
+  return percent;
+}

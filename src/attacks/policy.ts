@@ -1,0 +1,16 @@
+// Bridges the engine's exit policy to the 'taken' loss: the attack asks, at every iterate, which exit each sample
+// would leave at, using exactly the decisions dynamic inference makes (src/engine/policy.ts).
+import type * as tf from '@tensorflow/tfjs';
+import { type PolicyConfig, replayPolicy } from '../engine/policy';
+import type { ExitDecider } from './types';
+
+/** An ExitDecider that replays `config` on the current softmax outputs (reads back batch x classes per exit). */
+export function exitDecider(config: PolicyConfig): ExitDecider {
+  return (probsPerExit: readonly tf.Tensor2D[]): Int32Array => {
+    const first = probsPerExit[0];
+    if (first === undefined) throw new Error('exit policy: no exit probabilities given');
+    const classes = first.shape[1];
+    const probs = probsPerExit.map((p) => p.dataSync() as Float32Array);
+    return replayPolicy(config, probs, classes).exitIndex;
+  };
+}

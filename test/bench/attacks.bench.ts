@@ -1,0 +1,216 @@
+// PGD throughput on the main example (examples/mnist-sdn.dynn.yaml, batch 128, Madry's MNIST settings) in TF.js,
+// and THE SAME PGD on THE SAME weights and inputs in PyTorch on the CPU (test/bench/torch/pgd.py), as a speed peer
+// and a cross-check: the largest logit difference between the two implementations must be tiny.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { attack } from '../../src/attacks/attack';
+import { restartSeed } from '../../src/attacks/ascent';
+import { MNIST_LINF } from '../../src/attacks/defaults';
+import { projectAndClip, randomInBall } from '../../src/attacks/projection';
+import { initBackend } from '../../src/engine/backend';
+import { loadOrTrain } from '../../src/engine/cache';
+import { DEFAULT_TRAIN_FRACTION, loadArrays, loadData } from '../../src/engine/data';
+import { encodeNpy } from '../../src/engine/data/npy';
+import type { Network } from '../../src/engine/network';
+import { analyzeText } from '../../src/spec';
+import type { ModelSpec } from '../../src/spec/types';
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+const EXAMPLE = path.join(ROOT, 'examples', 'mnist-sdn.dynn.yaml');
+const BATCH = 128;
+const SEED = 1;
+/** PGD iterations timed (Madry's 40 by default; DYNN_BENCH_PGD_STEPS shortens a run on a busy machine). */
+const STEPS = Number(process.env.DYNN_BENCH_PGD_STEPS ?? MNIST_LINF.steps);
+/** Debian's interpreter (the one python3-torch installs into); override with DYNN_TORCH_PYTHON. */
+const PYTHON = process.env.DYNN_TORCH_PYTHON ?? '/usr/bin/python3';
+const TORCH_SCRIPT = path.join(ROOT, 'test', 'bench', 'torch', 'pgd.py');
+
+export async function bench(): Promise<Record<string, unknown>> {
+  const backend = await initBackend();
+  const spec = loadSpec(EXAMPLE);
+  // The trained example from the engine's weight cache (.dynn/weights), trained once when absent.
+  const trainStarted = performance.now();
+  const trained = await loadOrTrain(dataSpec(spec), ROOT, () => loadData(dataSpec(spec), ROOT));
+  const trainSeconds = (performance.now() - trainStarted) / 1000;
+  const model = trained.model;
+  try {
+    const data = await loadArrays(dataSpec(spec), ROOT, { maxTrain: 1, maxTest: BATCH });
+    const x = tf.tensor(data.test.x, [data.test.n, ...data.test.shape]);
+    const y = tf.tensor1d(data.test.y, 'int32');
+    const config = { kind: 'pgd', norm: 'linf', eps: MNIST_LINF.eps, step: MNIST_LINF.step, steps: STEPS, loss: 'final' } as const;
+
+    // One step first so kernel compilation and allocation are not counted.
+    // Its one-step result is also compared with PyTorch's first step from the same start.
+    const warm = await attack(model, x, y, { ...config, steps: 1 }, { seed: SEED });
+    const cpuBefore = process.cpuUsage();
+    const result = await attack(model, x, y, config, { seed: SEED });
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    const tfjs = {
+      backend: backend.name,
+      backendReason: backend.reason,
+      seconds: result.seconds,
+      cpuSeconds,
+      imagesStepsPerSecond: (BATCH * config.steps) / result.seconds,
+      imagesStepsPerCpuSecond: (BATCH * config.steps) / cpuSeconds,
+      gradEvals: result.gradEvals,
+      robustAccuracy: finalAccuracy(model, result.xAdv, y),
+      cleanAccuracy: finalAccuracy(model, x, y),
+      flags: result.flags.map((f) => f.code),
+    };
+    const torch = runTorch(spec, model, x, y, result.xAdv, warm.xAdv, config);
+    tf.dispose([x, y, result.xAdv, warm.xAdv]);
+    return {
+      model: `${spec.name} (examples/mnist-sdn.dynn.yaml)`,
+      weights: trained.cached ? `engine weight cache ${trained.key}` : `trained now (${trainSeconds.toFixed(0)} s), cached as ${trained.key}`,
+      loadOrTrainSeconds: trainSeconds,
+      data: data.test.description,
+      batch: BATCH,
+      attack: config,
+      tfjs,
+      torch,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+function loadSpec(file: string): ModelSpec {
+  const analysis = analyzeText(fs.readFileSync(file, 'utf8'), { fileName: path.basename(file) });
+  if (analysis.spec === undefined) {
+    const errors = analysis.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
+    throw new Error(`${file} does not give a model: ${errors.join('; ')}`);
+  }
+  return analysis.spec;
+}
+
+/** The bench needs test images only: a built-in MNIST split must leave some, whatever the file's trainFraction. */
+function dataSpec(spec: ModelSpec): ModelSpec {
+  if (spec.data.source !== 'mnist' || (spec.data.trainFraction > 0 && spec.data.trainFraction < 1)) return spec;
+  return { ...spec, data: { ...spec.data, trainFraction: DEFAULT_TRAIN_FRACTION } };
+}
+
+function finalAccuracy(model: Network, x: tf.Tensor, y: tf.Tensor1D): number {
+  return tf.tidy(() => {
+    const exits = model.forwardAll(x).exits;
+    const last = exits[exits.length - 1];
+    if (last === undefined) throw new Error('model returned no exits');
+    return tf.mean(tf.cast(tf.equal(tf.argMax(last, 1), y), 'float32')).dataSync()[0] ?? NaN;
+  });
+}
+
+/** Makes sure `import torch, numpy` works in Debian's python; installs python3-torch when root. */
+function ensureTorch(): { ok: true } | { ok: false; reason: string } {
+  const probe = (): boolean => spawnSync(PYTHON, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
+  if (!fs.existsSync(PYTHON)) return { ok: false, reason: `${PYTHON} not found (set DYNN_TORCH_PYTHON)` };
+  if (probe()) return { ok: true };
+  if (process.getuid?.() !== 0) {
+    return { ok: false, reason: `PyTorch is not importable by ${PYTHON}; run 'apt-get install -y python3-torch' as root to enable the cross-check` };
+  }
+  process.stderr.write('bench: installing python3-torch (about 1 GB) for the PyTorch cross-check ...\n');
+  const install = spawnSync('apt-get', ['install', '-y', 'python3-torch'], { stdio: 'ignore', timeout: 30 * 60 * 1000 });
+  if (install.status !== 0 || !probe()) {
+    return { ok: false, reason: `'apt-get install -y python3-torch' failed (status ${install.status ?? 'killed'})` };
+  }
+  return { ok: true };
+}
+
+function saveNpy(file: string, t: tf.Tensor): void {
+  const data = t.dtype === 'int32' ? Int32Array.from(t.dataSync()) : Float32Array.from(t.dataSync());
+  fs.writeFileSync(file, encodeNpy({ dtype: t.dtype === 'int32' ? '<i4' : '<f4', shape: [...t.shape], data }));
+}
+
+function loadNpyFloats(file: string): Float32Array {
+  const buf = fs.readFileSync(file);
+  const headerLength = buf.readUInt16LE(8);
+  const body = buf.subarray(10 + headerLength);
+  return new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length mismatch ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] ?? 0) - (b[i] ?? 0)));
+  return m;
+}
+
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] ?? 0));
+  return m;
+}
+
+function runTorch(
+  spec: ModelSpec,
+  model: Network,
+  x: tf.Tensor,
+  y: tf.Tensor1D,
+  xAdvTf: tf.Tensor,
+  oneStepTf: tf.Tensor,
+  config: { eps: number; step: number; steps: number },
+): Record<string, unknown> {
+  const ready = ensureTorch();
+  if (!ready.ok) return { skipped: ready.reason };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynn-pgd-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'spec.json'), JSON.stringify({ backbone: spec.backbone, exits: spec.exits, gates: spec.gates, input: spec.input }));
+    const files: Record<string, string> = {};
+    model.weights.forEach((w, i) => {
+      files[w.name] = `w${i}.npy`;
+      saveNpy(path.join(dir, `w${i}.npy`), w.variable);
+    });
+    fs.writeFileSync(path.join(dir, 'weights.json'), JSON.stringify(files));
+    // PGD's random start exactly as attack() draws it (restart 0), so both sides start from the same point.
+    const x0 = tf.tidy(() => projectAndClip(tf.add(x, randomInBall(x.shape, 'linf', config.eps, restartSeed(SEED, 0))), x, 'linf', config.eps, model.inputRange));
+    saveNpy(path.join(dir, 'x.npy'), x);
+    saveNpy(path.join(dir, 'y.npy'), y);
+    saveNpy(path.join(dir, 'x0.npy'), x0);
+    saveNpy(path.join(dir, 'x_adv_tf.npy'), xAdvTf);
+    saveNpy(path.join(dir, 'x_one_step_tf.npy'), oneStepTf);
+    x0.dispose();
+    fs.writeFileSync(path.join(dir, 'params.json'), JSON.stringify({ eps: config.eps, step: config.step, steps: config.steps, threads: os.cpus().length }));
+    const run = spawnSync(PYTHON, [TORCH_SCRIPT, dir], { encoding: 'utf8', timeout: 20 * 60 * 1000 });
+    if (run.status !== 0) return { error: `pgd.py exited with ${run.status ?? run.signal}: ${run.stderr.trim().split('\n').slice(-3).join(' | ')}` };
+    const torchResult = JSON.parse(fs.readFileSync(path.join(dir, 'torch_result.json'), 'utf8')) as Record<string, unknown>;
+
+    // Cross-check 1: every exit's logits on the same clean inputs.
+    const tfExits = tf.tidy(() => model.forwardAll(x).exits.map((z) => z.dataSync()));
+    let logitDiff = 0;
+    let logitScale = 0;
+    tfExits.forEach((z, k) => {
+      const theirs = loadNpyFloats(path.join(dir, `torch_logits_${k}.npy`));
+      logitDiff = Math.max(logitDiff, maxAbsDiff(z, theirs));
+      logitScale = Math.max(logitScale, maxAbs(z));
+    });
+    // Cross-check 2: the final exit on TF.js's adversarial inputs.
+    const tfAdvLogits = tf.tidy(() => {
+      const exits = model.forwardAll(xAdvTf).exits;
+      return (exits[exits.length - 1] as tf.Tensor).dataSync();
+    });
+    const advLogitDiff = maxAbsDiff(tfAdvLogits, loadNpyFloats(path.join(dir, 'torch_adv_logits_tf.npy')));
+    // Cross-check 3: the PGD iterates from the same start, after one step and after all steps. One step agrees
+    // except where a gradient entry is ~0 and float rounding flips its sign; over many steps such flips compound.
+    const agreement = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+      let same = 0;
+      for (let i = 0; i < a.length; i++) if (Math.abs((a[i] ?? 0) - (b[i] ?? 0)) <= 1e-4) same++;
+      return same / a.length;
+    };
+    const mine = xAdvTf.dataSync();
+    const theirsAdv = loadNpyFloats(path.join(dir, 'torch_x_adv.npy'));
+    return {
+      ...torchResult,
+      maxLogitDifference: logitDiff,
+      maxLogitMagnitude: logitScale,
+      maxLogitDifferenceOnAdversarial: advLogitDiff,
+      logitsAgree: logitDiff <= 1e-3 * Math.max(1, logitScale),
+      oneStepAgreement: agreement(oneStepTf.dataSync(), loadNpyFloats(path.join(dir, 'torch_x_one_step.npy'))),
+      adversarialAgreement: agreement(mine, theirsAdv),
+      maxAdversarialDifference: maxAbsDiff(mine, theirsAdv),
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
