@@ -1,0 +1,287 @@
+// The only place that picks a TF.js backend. Order: tfjs-node-gpu (CUDA) -> tfjs-node -> WASM (SIMD) -> pure-JS
+// cpu, overridable by a preference (setting `dynn.backend`, CLI `--backend`). The decision itself is a pure
+// function over probe results so every branch is unit-tested without the native packages.
+import * as fs from 'fs';
+import * as path from 'path';
+import { createRequire } from 'module';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendInfo } from './types';
+
+export type BackendName = BackendInfo['name'];
+export type BackendPreference = 'auto' | Exclude<BackendName, 'webgl'>;
+
+/** Node backends in the order they are tried. */
+export const BACKEND_ORDER: readonly Exclude<BackendName, 'webgl'>[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+/** What is known about one backend before (or after) trying it. */
+export interface BackendProbe {
+  name: Exclude<BackendName, 'webgl'>;
+  available: boolean;
+  /** Why it is unavailable ("tfjs-node-gpu not installed", "no CUDA device"), or a note when available. */
+  note: string;
+}
+
+export interface BackendChoice {
+  name: Exclude<BackendName, 'webgl'>;
+  reason: string;
+}
+
+const ALIASES: Record<string, BackendPreference> = {
+  auto: 'auto',
+  'tensorflow-gpu': 'tensorflow-gpu',
+  'tfjs-node-gpu': 'tensorflow-gpu',
+  gpu: 'tensorflow-gpu',
+  cuda: 'tensorflow-gpu',
+  tensorflow: 'tensorflow',
+  'tfjs-node': 'tensorflow',
+  node: 'tensorflow',
+  wasm: 'wasm',
+  cpu: 'cpu',
+};
+
+/** Reads a user-given preference; throws a clear error for unknown names. */
+export function parseBackendPreference(value: string | undefined): BackendPreference {
+  if (value === undefined || value.trim() === '') return 'auto';
+  const found = ALIASES[value.trim().toLowerCase()];
+  if (found === undefined) {
+    throw new Error(`Unknown backend "${value}": expected one of auto, tensorflow-gpu, tensorflow, wasm, cpu.`);
+  }
+  return found;
+}
+
+/** Pure decision: the first available backend in order, or the preferred one when it is available. */
+export function chooseBackend(probes: readonly BackendProbe[], preference: BackendPreference): BackendChoice {
+  const byName = new Map(probes.map((p) => [p.name, p]));
+  const notes: string[] = [];
+  if (preference !== 'auto') {
+    const wanted = byName.get(preference);
+    if (wanted?.available) {
+      return { name: preference, reason: `${preference} requested${wanted.note ? ` (${wanted.note})` : ''}` };
+    }
+    notes.push(`${preference} requested but unavailable (${wanted?.note ?? 'not probed'})`);
+  }
+  for (const name of BACKEND_ORDER) {
+    if (preference !== 'auto' && name === preference) continue;
+    const probe = byName.get(name);
+    if (probe === undefined) continue;
+    if (probe.available) {
+      notes.push(probe.note ? `${name}: ${probe.note}` : name);
+      return { name, reason: notes.join('; ') };
+    }
+    notes.push(probe.note);
+  }
+  throw new Error(`No TF.js backend is usable: ${notes.join('; ')}`);
+}
+
+/** Options for probing and initialising. */
+export interface BackendOptions {
+  preference?: BackendPreference;
+  /** Extra folders where node_modules with a GPU backend may live (e.g. the extension's storage folder). */
+  searchPaths?: readonly string[];
+  /** Folder holding the tfjs-backend-wasm *.wasm files; found automatically when absent. */
+  wasmDir?: string;
+  /** Backends not to use (e.g. ones that already failed during this run). */
+  exclude?: readonly BackendName[];
+}
+
+const NODE_PACKAGES = { 'tensorflow-gpu': '@tensorflow/tfjs-node-gpu', tensorflow: '@tensorflow/tfjs-node' } as const;
+
+/** Resolves a package from the default paths and the extra search paths; undefined when not installed. */
+export function resolvePackage(pkg: string, searchPaths: readonly string[] = []): string | undefined {
+  // createRequire keeps webpack from trying to bundle the native packages (they are externals anyway).
+  const req = createRequire(__filename);
+  for (const paths of [undefined, ...searchPaths.map((p) => [p, path.join(p, 'node_modules')])]) {
+    try {
+      return paths === undefined ? req.resolve(pkg) : req.resolve(pkg, { paths });
+    } catch {
+      // Not found here; try the next place.
+    }
+  }
+  return undefined;
+}
+
+/** True when a CUDA device node or driver entry exists (Linux); other platforms let tfjs-node-gpu decide. */
+export function hasCudaDevice(): boolean {
+  if (process.platform !== 'linux') return true;
+  return fs.existsSync('/dev/nvidia0') || fs.existsSync('/proc/driver/nvidia/gpus');
+}
+
+/** Folder with the WASM binaries: beside the bundle (dist/), else the package's own dist/ folder. */
+export function findWasmDir(explicit?: string): string | undefined {
+  const candidates = [explicit, __dirname];
+  const pkgJson = resolvePackage('@tensorflow/tfjs-backend-wasm/package.json');
+  if (pkgJson !== undefined) candidates.push(path.join(path.dirname(pkgJson), 'dist'));
+  for (const dir of candidates) {
+    if (dir !== undefined && fs.existsSync(path.join(dir, 'tfjs-backend-wasm-simd.wasm'))) return dir;
+  }
+  return undefined;
+}
+
+/** Cheap checks that need no native code: is each package there, is there a device. */
+export function probeBackends(options: BackendOptions = {}): BackendProbe[] {
+  const search = options.searchPaths ?? [];
+  const gpuPath = resolvePackage(NODE_PACKAGES['tensorflow-gpu'], search);
+  const nodePath = resolvePackage(NODE_PACKAGES.tensorflow, search);
+  const wasmDir = findWasmDir(options.wasmDir);
+  return [
+    gpuPath === undefined
+      ? { name: 'tensorflow-gpu', available: false, note: 'tfjs-node-gpu not installed' }
+      : hasCudaDevice()
+        ? { name: 'tensorflow-gpu', available: true, note: 'CUDA' }
+        : { name: 'tensorflow-gpu', available: false, note: 'no CUDA device' },
+    nodePath === undefined
+      ? { name: 'tensorflow', available: false, note: 'tfjs-node not installed' }
+      : { name: 'tensorflow', available: true, note: 'native TensorFlow on the CPU' },
+    wasmDir === undefined
+      ? { name: 'wasm', available: false, note: 'wasm binaries not found' }
+      : { name: 'wasm', available: true, note: '' },
+    { name: 'cpu', available: true, note: 'pure JavaScript' },
+  ];
+}
+
+let current: BackendInfo | undefined;
+
+/** The backend chosen by the last initBackend call, if any. */
+export function currentBackend(): BackendInfo | undefined {
+  return current;
+}
+
+function versions(extra: Record<string, string>): Record<string, string> {
+  return { 'tfjs-core': tf.version_core, ...extra, node: process.versions.node };
+}
+
+/** Loads and activates one backend; throws with a short reason on failure. */
+async function activate(name: Exclude<BackendName, 'webgl'>, options: BackendOptions): Promise<{ note: string; versions: Record<string, string> }> {
+  if (name === 'tensorflow-gpu' || name === 'tensorflow') {
+    const pkg = NODE_PACKAGES[name];
+    const resolved = resolvePackage(pkg, options.searchPaths ?? []);
+    if (resolved === undefined) throw new Error(`${pkg} not installed`);
+    const req = createRequire(__filename);
+    const mod = req(resolved) as { version?: Record<string, string> };
+    if (!(await tf.setBackend('tensorflow'))) throw new Error(`${pkg} loaded but its backend did not start`);
+    await tf.ready();
+    return { note: name === 'tensorflow-gpu' ? 'CUDA' : 'native TensorFlow', versions: versions({ [pkg]: mod.version?.['tfjs-node'] ?? 'unknown' }) };
+  }
+  if (name === 'wasm') {
+    const dir = findWasmDir(options.wasmDir);
+    if (dir === undefined) throw new Error('wasm binaries not found');
+    // Imported lazily so the cpu path never pays for it.
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(dir.endsWith(path.sep) ? dir : dir + path.sep);
+    if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to start');
+    await tf.ready();
+    const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
+    const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
+    return {
+      note: `wasm ${simd ? 'with SIMD' : 'without SIMD'}, ${threads ? 'multi-threaded' : 'single-threaded (no wasm threads in this host)'}`,
+      versions: versions({ 'tfjs-backend-wasm': wasm.version_wasm }),
+    };
+  }
+  if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend failed to start');
+  await tf.ready();
+  return { note: 'pure JavaScript', versions: versions({}) };
+}
+
+/**
+ * Chooses and activates a backend. A backend that probes fine but fails to start is marked unavailable with its
+ * error and the choice is made again, so the reason always names every backend that was passed over and why.
+ */
+export async function initBackend(options: BackendOptions = {}): Promise<BackendInfo> {
+  const probes = probeBackends(options);
+  for (const probe of probes) {
+    if (options.exclude?.includes(probe.name)) {
+      probe.available = false;
+      probe.note = `${probe.name} excluded after a failure`;
+    }
+  }
+  const preference = options.preference ?? 'auto';
+  for (;;) {
+    const choice = chooseBackend(probes, preference);
+    try {
+      const started = await activate(choice.name, options);
+      const probe = probes.find((p) => p.name === choice.name);
+      if (probe !== undefined) probe.note = started.note;
+      const final = chooseBackend(probes, preference);
+      current = { name: final.name, reason: final.reason, versions: started.versions };
+      return current;
+    } catch (err) {
+      const probe = probes.find((p) => p.name === choice.name);
+      if (probe === undefined) throw err;
+      probe.available = false;
+      probe.note = `${choice.name} failed to start: ${errorMessage(err)}`;
+    }
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Failures that a smaller batch may fix. */
+export function isOutOfMemory(err: unknown): boolean {
+  return /out of memory|OOM|failed to allocate|Cannot allocate|allocation failed|Array buffer allocation|memory access out of bounds|RangeError: Invalid typed array length/i.test(
+    errorMessage(err),
+  );
+}
+
+/** Failures of the backend itself (missing kernel, crashed native or WASM code): another backend may work. */
+export function isBackendFailure(err: unknown): boolean {
+  const text = errorMessage(err);
+  return /not registered for backend|RuntimeError|Aborted\(|CUDA|cuDNN|CUBLAS|WebGL|backend/i.test(text) || (err instanceof Error && err.name === 'RuntimeError');
+}
+
+export interface FallbackOptions {
+  batchSize: number;
+  backendOptions?: BackendOptions;
+  /** Called with a sentence each time the run is retried. */
+  onFallback?: (message: string) => void;
+}
+
+export interface FallbackResult<T> {
+  result: T;
+  batchSize: number;
+  backend: BackendInfo;
+  /** One sentence per retry ("out of memory at batch 256: retried with 128"). */
+  fallbacks: string[];
+}
+
+/**
+ * Runs `fn`; on out-of-memory retries with half the batch (down to 1), on a backend failure (or OOM at batch 1)
+ * moves to the next backend that has not failed (in order) with the original batch size. Other errors propagate unchanged.
+ */
+export async function runWithFallback<T>(
+  fn: (ctx: { batchSize: number; backend: BackendInfo }) => Promise<T>,
+  options: FallbackOptions,
+): Promise<FallbackResult<T>> {
+  const fallbacks: string[] = [];
+  const failed: BackendName[] = [];
+  let backend = current ?? (await initBackend(options.backendOptions));
+  let batchSize = Math.max(1, Math.floor(options.batchSize));
+  for (;;) {
+    try {
+      const result = await fn({ batchSize, backend });
+      return { result, batchSize, backend, fallbacks };
+    } catch (err) {
+      const oom = isOutOfMemory(err);
+      if (oom && batchSize > 1) {
+        const next = Math.max(1, Math.floor(batchSize / 2));
+        fallbacks.push(`out of memory on ${backend.name} at batch ${batchSize}: retried with batch ${next}`);
+        options.onFallback?.(fallbacks[fallbacks.length - 1] ?? '');
+        batchSize = next;
+        continue;
+      }
+      if (!oom && !isBackendFailure(err)) throw err;
+      const previous = backend.name;
+      failed.push(previous);
+      if (BACKEND_ORDER.every((name) => failed.includes(name))) throw err;
+      try {
+        backend = await initBackend({ ...options.backendOptions, preference: 'auto', exclude: failed });
+      } catch {
+        throw err;
+      }
+      batchSize = Math.max(1, Math.floor(options.batchSize));
+      fallbacks.push(`${previous} failed (${errorMessage(err)}): retried on ${backend.name} at batch ${batchSize}`);
+      options.onFallback?.(fallbacks[fallbacks.length - 1] ?? '');
+    }
+  }
+}

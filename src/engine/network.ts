@@ -1,0 +1,376 @@
+// A built dynamic network: the backbone as top-level runtime layers, exit heads attached after some of them,
+// gate heads in front of gated residual blocks. `forwardAll` computes everything for every sample (training,
+// attacks); `runDynamic` really skips work: samples that exit leave the batch and closed gates skip their block.
+import * as tf from '@tensorflow/tfjs';
+import { computeCost } from '../spec/cost';
+import type { CostReport, ExitSpec, GateSpec, ModelSpec, Shape } from '../spec/types';
+import { applyChain, buildChain, buildLayer, ResidualRuntime, type NamedWeight, type RunContext, type RuntimeLayer, type WeightGroup } from './layers';
+import { decideExit, initialPolicyState, policyFromSpec, type PolicyState } from './policy';
+import type { DynamicModel, DynamicRun, InferenceOptions, MultiExitOutputs } from './types';
+
+/** Engine-only inference extras (not part of the cross-module contract). */
+export interface DynamicOptions extends InferenceOptions {
+  /** Called before each top-level layer runs with how many samples (or gated samples) it runs on. */
+  onLayer?: (layerName: string, samples: number) => void;
+}
+
+export interface BuildOptions {
+  seed?: number;
+}
+
+interface ExitRuntime {
+  spec: ExitSpec;
+  /** Index of the top-level backbone layer the head reads. */
+  at: number;
+  head: RuntimeLayer[];
+  headFlops: number;
+}
+
+interface GateRuntime {
+  spec: GateSpec;
+  /** Index of the gated top-level residual block. */
+  at: number;
+  head: RuntimeLayer[];
+  headFlops: number;
+}
+
+/** Everything a training step needs besides the logits: soft gate probabilities (for a compute penalty). */
+export interface TrainOutputs extends MultiExitOutputs {
+  gateProbs: tf.Tensor1D[];
+}
+
+const DEFAULT_INFERENCE_BATCH = 256;
+/** Gate heads start open (sigmoid(2) ~ 0.88) so training begins from the full network. */
+const GATE_INITIAL_BIAS = 2;
+
+/** Straight-through estimator: hard 0/1 forward, identity gradient to the soft probability. */
+function hardGate(p: tf.Tensor, threshold: number): tf.Tensor {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const soft = args[0] as tf.Tensor;
+    return { value: tf.cast(tf.greaterEqual(soft, threshold), 'float32'), gradFunc: (dy: tf.Tensor) => dy };
+  });
+  return f(p);
+}
+
+/** Reads a small tensor back to the CPU and frees it. */
+async function readBack(t: tf.Tensor): Promise<Float32Array> {
+  try {
+    return (await t.data()) as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}
+
+export class Network implements DynamicModel {
+  readonly name: string;
+  readonly exitNames: readonly string[];
+  readonly gateNames: readonly string[];
+  readonly inputShape: readonly number[];
+  readonly inputRange: readonly [number, number];
+  readonly classes: number;
+  readonly fullFlops: number;
+  readonly flopsAtExit: readonly number[];
+  readonly weights: NamedWeight[] = [];
+  readonly cost: CostReport;
+
+  private readonly top: RuntimeLayer[] = [];
+  private readonly topFlops: number[] = [];
+  private readonly exits: ExitRuntime[] = [];
+  private readonly gates: GateRuntime[] = [];
+  private disposed = false;
+
+  constructor(
+    readonly spec: ModelSpec,
+    readonly isStaticTwin: boolean,
+    readonly seed: number,
+  ) {
+    this.name = isStaticTwin ? `${spec.name} (static twin)` : spec.name;
+    this.inputShape = [...spec.input.shape];
+    this.inputRange = spec.input.range ?? [0, 1];
+    this.classes = spec.classes;
+    this.cost = computeCost(spec);
+    const flopsByName = new Map(this.cost.layers.map((l) => [l.name, l.flops]));
+
+    const build = (group: WeightGroup) => ({ seed, group, weights: this.weights });
+    let shape: Shape = spec.input.shape;
+    const topShapes: Shape[] = [];
+    spec.backbone.forEach((layer, i) => {
+      const isLast = i === spec.backbone.length - 1;
+      const built = buildLayer(layer, shape, build('backbone'), isLast ? { logits: true } : {});
+      this.top.push(built);
+      const flops = flopsByName.get(layer.name);
+      if (flops === undefined) throw new Error(`The cost model has no entry for backbone layer '${layer.name}'.`);
+      this.topFlops.push(flops);
+      shape = built.outShape;
+      topShapes.push(shape);
+    });
+    if (shape.length !== 1 || shape[0] !== spec.classes) {
+      throw new Error(`The backbone must end in a dense layer with ${spec.classes} units (the final exit); it ends in shape [${shape.join(', ')}].`);
+    }
+    const indexOf = (name: string, what: string): number => {
+      const i = spec.backbone.findIndex((l) => l.name === name);
+      if (i < 0) throw new Error(`${what} names '${name}', which is not a top-level backbone layer.`);
+      return i;
+    };
+
+    if (isStaticTwin) {
+      this.exitNames = ['final'];
+      this.gateNames = [];
+      this.fullFlops = this.cost.staticFlops;
+      this.flopsAtExit = [this.cost.staticFlops];
+      return;
+    }
+
+    let previousAt = -1;
+    spec.exits.forEach((e, i) => {
+      const at = indexOf(e.after, `Exit '${e.name}'`);
+      if (at < previousAt) throw new Error(`Exit '${e.name}' reads from an earlier layer than the exit listed before it; list exits in backbone order.`);
+      if (at === spec.backbone.length - 1) throw new Error(`Exit '${e.name}' reads from the final classifier; attach it to an earlier layer.`);
+      previousAt = at;
+      const head = buildChain(e.head, topShapes[at] as Shape, build('head'));
+      if (head.outShape.length !== 1 || head.outShape[0] !== spec.classes) {
+        throw new Error(`Exit '${e.name}': its head must end in ${spec.classes} logits, it gives [${head.outShape.join(', ')}].`);
+      }
+      this.exits.push({ spec: e, at, head: head.layers, headFlops: this.cost.exits[i]?.headFlops ?? 0 });
+    });
+    spec.gates.forEach((g, i) => {
+      const at = indexOf(g.block, `Gate '${g.name}'`);
+      const block = this.top[at];
+      if (!(block instanceof ResidualRuntime)) throw new Error(`Gate '${g.name}' names '${g.block}', which is not a residual block.`);
+      if (block.hasProjection) {
+        throw new Error(`Gate '${g.name}' gates '${g.block}', whose output shape differs from its input; only shape-preserving blocks can be skipped.`);
+      }
+      const inShape = at === 0 ? spec.input.shape : (topShapes[at - 1] as Shape);
+      const head = buildChain(g.head, inShape, build('gate'), { initialBias: GATE_INITIAL_BIAS });
+      if (head.outShape.length !== 1 || head.outShape[0] !== 1) {
+        throw new Error(`Gate '${g.name}': its head must end in one unit, it gives [${head.outShape.join(', ')}].`);
+      }
+      this.gates.push({ spec: g, at, head: head.layers, headFlops: this.cost.gates[i]?.headFlops ?? 0 });
+    });
+    this.exitNames = [...spec.exits.map((e) => e.name), 'final'];
+    this.gateNames = spec.gates.map((g) => g.name);
+    this.fullFlops = this.cost.fullFlops;
+    this.flopsAtExit = this.cost.exits.map((e) => e.flopsToExit);
+  }
+
+  /** Trainable variables of the given groups (all when omitted). */
+  trainableVariables(groups?: readonly WeightGroup[]): tf.Variable[] {
+    return this.weights.filter((w) => w.trainable && (groups === undefined || groups.includes(w.group))).map((w) => w.variable);
+  }
+
+  forwardAll(x: tf.Tensor): MultiExitOutputs {
+    const out = this.forwardTrain(x, { training: false }, { training: false });
+    return { exits: out.exits, gates: out.gates };
+  }
+
+  /** Every exit for every sample with separate settings for the backbone and the heads (exits-only training). */
+  forwardTrain(x: tf.Tensor, backboneCtx: RunContext, headCtx: RunContext): TrainOutputs {
+    this.assertAlive();
+    this.checkInput(x);
+    const exits: tf.Tensor2D[] = [];
+    const gates: tf.Tensor1D[] = [];
+    const gateProbs: tf.Tensor1D[] = [];
+    let h = x;
+    this.top.forEach((layer, i) => {
+      const gate = this.gates.find((g) => g.at === i);
+      if (gate !== undefined && layer instanceof ResidualRuntime) {
+        const p = tf.reshape<tf.Rank.R1>(tf.sigmoid(applyChain(gate.head, h, backboneCtx)), [-1]);
+        const g = hardGate(p, gate.spec.threshold) as tf.Tensor1D;
+        gateProbs.push(p);
+        gates.push(g);
+        h = layer.apply(h, backboneCtx, g);
+      } else {
+        h = layer.apply(h, backboneCtx);
+      }
+      for (const e of this.exits) if (e.at === i) exits.push(applyChain(e.head, h, headCtx) as tf.Tensor2D);
+    });
+    exits.push(h as tf.Tensor2D);
+    return { exits, gates, gateProbs };
+  }
+
+  async runDynamic(x: tf.Tensor, options: DynamicOptions = {}): Promise<DynamicRun> {
+    this.assertAlive();
+    this.checkInput(x);
+    const start = performance.now();
+    const n = x.shape[0] ?? 0;
+    const exitCount = this.exits.length;
+    const gateCount = this.gates.length;
+    const policy = policyFromSpec(this.spec.policy, this.spec.exits, options.thresholds, options.enabledExits);
+    const gateThresholds = options.gateThresholds ?? this.gates.map((g) => g.spec.threshold);
+    if (gateThresholds.length !== gateCount) throw new Error(`Expected ${gateCount} gate thresholds, got ${gateThresholds.length}.`);
+    const run: DynamicRun = {
+      exitIndex: new Int32Array(n),
+      prediction: new Int32Array(n),
+      confidence: new Float32Array(n),
+      flops: new Float64Array(n),
+      gatesFired: new Uint8Array(n * gateCount),
+      millis: 0,
+    };
+    const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_INFERENCE_BATCH));
+    const ctx: RunContext = { training: false };
+    const folds = this.foldConvBatchNorm();
+    try {
+    for (let begin = 0; begin < n; begin += batchSize) {
+      const size = Math.min(batchSize, n - begin);
+      let alive = Array.from({ length: size }, (_, i) => begin + i);
+      let states: PolicyState[] = alive.map(() => initialPolicyState());
+      let h: tf.Tensor = tf.slice(x, begin, size);
+      const replace = (next: tf.Tensor): void => {
+        // Identity layers (dropout at inference) hand back their input.
+        if (next === h) return;
+        h.dispose();
+        h = next;
+      };
+      for (let i = 0; i < this.top.length && alive.length > 0; i++) {
+        const layer = this.top[i] as RuntimeLayer;
+        const gateIndex = this.gates.findIndex((g) => g.at === i);
+        const gate = this.gates[gateIndex];
+        if (gate !== undefined && layer instanceof ResidualRuntime && !options.gatesAlwaysOn) {
+          const probs = await readBack(tf.tidy(() => tf.reshape(tf.sigmoid(applyChain(gate.head, h, ctx)), [-1])));
+          const threshold = gateThresholds[gateIndex] ?? gate.spec.threshold;
+          const fired: number[] = [];
+          const closed: number[] = [];
+          alive.forEach((s, j) => {
+            run.flops[s] = (run.flops[s] ?? 0) + gate.headFlops;
+            if ((probs[j] ?? 0) >= threshold) {
+              fired.push(j);
+              run.gatesFired[s * gateCount + gateIndex] = 1;
+              run.flops[s] = (run.flops[s] ?? 0) + (this.topFlops[i] ?? 0);
+            } else closed.push(j);
+          });
+          options.onLayer?.(layer.spec.name, fired.length);
+          replace(tf.tidy(() => this.applyGated(layer, h, fired, closed, ctx)));
+        } else if (folds.has(i)) {
+          const fold = folds.get(i) as { filter: tf.Tensor4D; bias: tf.Tensor1D; activation: 'relu' | 'linear'; span: number };
+          const conv = (this.top[i] as RuntimeLayer).conv as NonNullable<RuntimeLayer['conv']>;
+          for (let j = i; j < i + fold.span; j++) {
+            for (const s of alive) run.flops[s] = (run.flops[s] ?? 0) + (this.topFlops[j] ?? 0);
+            options.onLayer?.(this.top[j]?.spec.name ?? '', alive.length);
+          }
+          replace(
+            tf.tidy(() =>
+              tf.fused.conv2d({ x: h as tf.Tensor4D, filter: fold.filter, strides: conv.stride, pad: conv.padding, bias: fold.bias, activation: fold.activation }),
+            ),
+          );
+          i += fold.span - 1;
+        } else {
+          if (gateIndex >= 0) for (const s of alive) run.gatesFired[s * gateCount + gateIndex] = 1;
+          for (const s of alive) run.flops[s] = (run.flops[s] ?? 0) + (this.topFlops[i] ?? 0);
+          options.onLayer?.(layer.spec.name, alive.length);
+          replace(tf.tidy(() => layer.apply(h, ctx)));
+        }
+        for (let e = 0; e < exitCount; e++) {
+          const exit = this.exits[e] as ExitRuntime;
+          if (exit.at !== i || policy.enabled?.[e] === false || alive.length === 0) continue;
+          const probs = await readBack(tf.tidy(() => tf.softmax(applyChain(exit.head, h, ctx))));
+          const keep: number[] = [];
+          alive.forEach((s, j) => {
+            run.flops[s] = (run.flops[s] ?? 0) + exit.headFlops;
+            const state = states[j] as PolicyState;
+            if (decideExit(policy, e, probs, j * this.classes, this.classes, state)) this.record(run, s, e, probs, j);
+            else keep.push(j);
+          });
+          if (keep.length < alive.length) {
+            alive = keep.map((j) => alive[j] as number);
+            states = keep.map((j) => states[j] as PolicyState);
+            if (keep.length > 0) replace(tf.tidy(() => tf.gather(h, keep)));
+          }
+        }
+      }
+      if (alive.length > 0) {
+        const probs = await readBack(tf.tidy(() => tf.softmax(h)));
+        alive.forEach((s, j) => this.record(run, s, exitCount, probs, j));
+      }
+      h.dispose();
+    }
+    } finally {
+      for (const f of folds.values()) {
+        f.filter.dispose();
+        f.bias.dispose();
+      }
+    }
+    run.millis = performance.now() - start;
+    return run;
+  }
+
+  /**
+   * Inference-only fusion of conv2d -> batchNorm (-> relu) into one fused conv with folded weights: the early,
+   * wide layers are dominated by passes over activations, not by FLOPs, so this is what makes the wall time of
+   * a pass follow its FLOPs. Groups never span an exit or gate attachment point.
+   */
+  private foldConvBatchNorm(): Map<number, { filter: tf.Tensor4D; bias: tf.Tensor1D; activation: 'relu' | 'linear'; span: number }> {
+    const folds = new Map<number, { filter: tf.Tensor4D; bias: tf.Tensor1D; activation: 'relu' | 'linear'; span: number }>();
+    const attached = (i: number): boolean => this.exits.some((e) => e.at === i) || this.gates.some((g) => g.at === i);
+    for (let i = 0; i + 1 < this.top.length; i++) {
+      const conv = this.top[i]?.conv;
+      const bn = this.top[i + 1];
+      if (conv === undefined || conv.activation !== 'linear' || bn?.affine === undefined || attached(i)) continue;
+      const next = this.top[i + 2]?.spec;
+      const relu = next !== undefined && next.type === 'activation' && next.activation === 'relu' && !attached(i + 1);
+      const affine = bn.affine;
+      const folded = tf.tidy(() => {
+        const { scale, shift } = affine();
+        const filter = tf.mul<tf.Tensor4D>(conv.kernel, scale);
+        const bias = (conv.bias ? tf.add(tf.mul(conv.bias, scale), shift) : shift) as tf.Tensor1D;
+        return { filter, bias };
+      });
+      folds.set(i, { ...folded, activation: relu ? 'relu' : 'linear', span: relu ? 3 : 2 });
+      i += relu ? 2 : 1;
+    }
+    return folds;
+  }
+
+  /** Runs the block only on the samples whose gate fired; the others get act(x). Batch order is kept. */
+  private applyGated(layer: ResidualRuntime, h: tf.Tensor, fired: number[], closed: number[], ctx: RunContext): tf.Tensor {
+    if (closed.length === 0) return layer.apply(h, ctx);
+    if (fired.length === 0) return layer.skipped(h);
+    const ran = layer.apply(tf.gather(h, fired), ctx);
+    const skipped = layer.skipped(tf.gather(h, closed));
+    const order = new Int32Array(fired.length + closed.length);
+    fired.forEach((j, k) => (order[j] = k));
+    closed.forEach((j, k) => (order[j] = fired.length + k));
+    return tf.gather(tf.concat([ran, skipped], 0), Array.from(order));
+  }
+
+  private record(run: DynamicRun, sample: number, exitIndex: number, probs: ArrayLike<number>, row: number): void {
+    let best = 0;
+    let value = -Infinity;
+    for (let c = 0; c < this.classes; c++) {
+      const p = probs[row * this.classes + c] ?? -Infinity;
+      if (p > value) {
+        value = p;
+        best = c;
+      }
+    }
+    run.exitIndex[sample] = exitIndex;
+    run.prediction[sample] = best;
+    run.confidence[sample] = value;
+  }
+
+  private checkInput(x: tf.Tensor): void {
+    const got = x.shape.slice(1);
+    if (got.length !== this.inputShape.length || got.some((v, i) => v !== this.inputShape[i])) {
+      throw new Error(`Model '${this.name}' expects inputs of shape [batch, ${this.inputShape.join(', ')}], got [${x.shape.join(', ')}].`);
+    }
+  }
+
+  private assertAlive(): void {
+    if (this.disposed) throw new Error(`Model '${this.name}' was disposed.`);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const w of this.weights) w.variable.dispose();
+  }
+}
+
+/** Builds the dynamic network of a spec (exits and gates) with seeded initial weights. */
+export function buildModel(spec: ModelSpec, options: BuildOptions = {}): Network {
+  return new Network(spec, false, options.seed ?? spec.train.seed);
+}
+
+/** The same backbone without exits and with every gate forced on, initialised from the same seed. */
+export function buildStaticTwin(spec: ModelSpec, options: BuildOptions = {}): Network {
+  return new Network(spec, true, options.seed ?? spec.train.seed);
+}
