@@ -6,7 +6,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { specHash } from '../spec/hash';
+import { weightsHash } from '../spec/hash';
 import type { ModelSpec } from '../spec/types';
 import type { Network } from './network';
 import { trainModel, type TrainMetrics, type TrainOptions } from './train';
@@ -14,7 +14,8 @@ import { loadData } from './data';
 import type { Dataset } from './types';
 
 /** Bump when the weight layout or naming changes: old entries then simply stop matching. */
-export const CACHE_FORMAT_VERSION = 1;
+// Bump when training or layer code changes what a given spec trains to, so old entries are never reused.
+export const CACHE_FORMAT_VERSION = 2;
 const MODEL_FILE = 'model.json';
 const WEIGHTS_FILE = 'weights.bin';
 
@@ -31,7 +32,7 @@ export class CacheError extends Error {
 /** Cache key: the spec's architecture+recipe+data hash, the cache format and whether it is the static twin. */
 export function cacheKey(spec: ModelSpec, staticTwin: boolean): string {
   return createHash('sha256')
-    .update(JSON.stringify({ spec: specHash(spec), format: CACHE_FORMAT_VERSION, twin: staticTwin }))
+    .update(JSON.stringify({ weights: weightsHash(spec), format: CACHE_FORMAT_VERSION, twin: staticTwin }))
     .digest('hex')
     .slice(0, 24);
 }

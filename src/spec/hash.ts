@@ -19,3 +19,14 @@ export function specHash(spec: ModelSpec): string {
   const { name: _name, ...identity } = spec;
   return createHash('sha256').update(canonicalJson(identity)).digest('hex');
 }
+
+/**
+ * Hash of what determines trained weights: architecture, gate thresholds (the hard gate decision is part of the
+ * training forward pass), data and recipe. Exit thresholds, the exit policy and `checks` only decide how a trained
+ * network is used, so changing them (e.g. applying a threshold suggestion) keeps the cached weights.
+ */
+export function weightsHash(spec: ModelSpec): string {
+  const { name: _name, policy: _policy, checks: _checks, exits, ...rest } = spec;
+  const exitsWithoutThresholds = exits.map(({ threshold: _threshold, ...exit }) => exit);
+  return createHash('sha256').update(canonicalJson({ ...rest, exits: exitsWithoutThresholds })).digest('hex');
+}

@@ -113,7 +113,7 @@ function result(diagnostics: Diagnostic[], map: SourceMap, spec?: ModelSpec, cos
 
 export { LineIndex, type Position } from './lines';
 export { computeCost, CostError } from './cost';
-export { specHash, canonicalJson } from './hash';
+export { specHash, weightsHash, canonicalJson } from './hash';
 export { LIMITS, DEFAULT_POLICY_THRESHOLD, DEFAULT_HEAD_POOL } from './limits';
 export { dynnSchema, getValidator, layerTypes, layerSchema, schemaAtPath, schemaAtPointer, deref, type SchemaNode } from './schema';
 export { inferLayer, inferSequence, residualDetail, describeLayer, formatShape, windowOut, elements, sameShape } from './shapes';

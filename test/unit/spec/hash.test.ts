@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeText, canonicalJson, specHash } from '../../../src/spec';
+import { analyzeText, canonicalJson, specHash, weightsHash } from '../../../src/spec';
 import { ROOT, model } from './helpers';
 
 describe('spec hash', () => {
@@ -38,5 +38,17 @@ describe('spec hash', () => {
     assert.strictEqual(canonicalJson({ b: 1, a: [{ path: ['x'], z: null, y: 'q' }] }), '{"a":[{"y":"q","z":null}],"b":1}');
     const spec = analyzeText(model()).spec!;
     assert.strictEqual(specHash(spec), specHash(JSON.parse(JSON.stringify(spec)) as typeof spec));
+  });
+
+  it('weightsHash ignores exit thresholds, the policy and checks, but not the architecture or recipe', () => {
+    const main = fs.readFileSync(path.join(ROOT, 'examples/mnist-sdn.dynn.yaml'), 'utf8');
+    const base = analyzeText(main).spec!;
+    const retuned = analyzeText(main.replace('threshold: 0.9', 'threshold: 0.97').replace('{ name: exit1, after: relu2 }', '{ name: exit1, after: relu2, threshold: 0.99 }').replace('samples: 500', 'samples: 50')).spec!;
+    assert.notStrictEqual(specHash(base), specHash(retuned));
+    assert.strictEqual(weightsHash(base), weightsHash(retuned));
+    const retrained = analyzeText(main.replace('epochs: 3', 'epochs: 4')).spec!;
+    assert.notStrictEqual(weightsHash(base), weightsHash(retrained));
+    const moved = analyzeText(main.replace('{ name: exit1, after: relu2 }', '{ name: exit1, after: relu1 }')).spec!;
+    assert.notStrictEqual(weightsHash(base), weightsHash(moved));
   });
 });
