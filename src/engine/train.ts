@@ -59,7 +59,10 @@ interface Phase {
 
 function phasesFor(model: Network, train: TrainSpec): Phase[] {
   const n = model.exitNames.length;
-  const weights = train.exitWeights ?? new Array<number>(n).fill(1);
+  // The static twin keeps only the final classifier, so of the file's weights (one per exit, final last) it uses
+  // the last one: the twin trains with the same recipe as the dynamic network it is compared with.
+  const written = train.exitWeights;
+  const weights = written === undefined ? new Array<number>(n).fill(1) : model.isStaticTwin ? [written[written.length - 1] ?? 1] : written;
   if (weights.length !== n) {
     throw new Error(`train.exitWeights has ${weights.length} entries but the model has ${n} exits (${model.exitNames.join(', ')}); give one per exit, the final last.`);
   }

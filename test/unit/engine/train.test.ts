@@ -69,6 +69,16 @@ describe('engine/train and evaluate', () => {
     data.y.dispose();
   });
 
+  it('trains the static twin of a model whose file weights every exit, with the final exit\'s weight', async () => {
+    const data = tinyData(16, 7);
+    const weighted = { ...spec, train: { ...spec.train, epochs: 1, exitWeights: [0.5, 0.5, 2] } };
+    const r = await trainModel(weighted, { train: data }, { staticTwin: true });
+    assert.deepStrictEqual(r.model.exitNames, ['final']);
+    r.model.dispose();
+    data.x.dispose();
+    data.y.dispose();
+  });
+
   it('EEC: 1 when everything leaves at no cost, smaller when samples go deep', () => {
     assert.ok(Math.abs(earlyExitCapacity(Int32Array.from([0, 0]), [0, 100], 100) - 1) < 1e-12);
     assert.strictEqual(earlyExitCapacity(Int32Array.from([1, 1]), [20, 100], 100), 0);
