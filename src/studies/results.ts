@@ -45,7 +45,7 @@ export interface CleanFigures extends PassFigures {
 }
 
 export interface SanityFlag {
-  code: 'zero-gradient' | 'nan-gradient' | 'input-independent-loss' | 'weaker-than-noise' | 'robust-above-clean' | string;
+  code: 'zero-gradient' | 'nan-gradient' | 'input-independent-loss' | 'weaker-than-noise' | 'robust-above-clean' | (string & {});
   severity: 'warning' | 'error';
   message: string;
 }

@@ -12,7 +12,7 @@ import { MNIST_LINF } from '../../src/attacks/defaults';
 import { projectAndClip, randomInBall } from '../../src/attacks/projection';
 import { initBackend } from '../../src/engine/backend';
 import { loadOrTrain } from '../../src/engine/cache';
-import { DEFAULT_TRAIN_FRACTION, loadArrays, loadData } from '../../src/engine/data';
+import { loadArrays, loadData } from '../../src/engine/data';
 import { encodeNpy } from '../../src/engine/data/npy';
 import type { Network } from '../../src/engine/network';
 import { analyzeText } from '../../src/spec';
@@ -33,11 +33,11 @@ export async function bench(): Promise<Record<string, unknown>> {
   const spec = loadSpec(EXAMPLE);
   // The trained example from the engine's weight cache (.dynn/weights), trained once when absent.
   const trainStarted = performance.now();
-  const trained = await loadOrTrain(dataSpec(spec), ROOT, () => loadData(dataSpec(spec), ROOT));
+  const trained = await loadOrTrain(spec, ROOT, () => loadData(spec, ROOT));
   const trainSeconds = (performance.now() - trainStarted) / 1000;
   const model = trained.model;
   try {
-    const data = await loadArrays(dataSpec(spec), ROOT, { maxTrain: 1, maxTest: BATCH });
+    const data = await loadArrays(spec, ROOT, { maxTrain: 1, maxTest: BATCH });
     const x = tf.tensor(data.test.x, [data.test.n, ...data.test.shape]);
     const y = tf.tensor1d(data.test.y, 'int32');
     const config = { kind: 'pgd', norm: 'linf', eps: MNIST_LINF.eps, step: MNIST_LINF.step, steps: STEPS, loss: 'final' } as const;
@@ -87,11 +87,6 @@ function loadSpec(file: string): ModelSpec {
   return analysis.spec;
 }
 
-/** The bench needs test images only: a built-in MNIST split must leave some, whatever the file's trainFraction. */
-function dataSpec(spec: ModelSpec): ModelSpec {
-  if (spec.data.source !== 'mnist' || (spec.data.trainFraction > 0 && spec.data.trainFraction < 1)) return spec;
-  return { ...spec, data: { ...spec.data, trainFraction: DEFAULT_TRAIN_FRACTION } };
-}
 
 function finalAccuracy(model: Network, x: tf.Tensor, y: tf.Tensor1D): number {
   return tf.tidy(() => {

@@ -44,7 +44,7 @@ describe('cli', () => {
       const r = await run(['--help']);
       assert.equal(r.code, 0);
       assert.match(r.stdout, /^Usage: dynn-lens <command> \[options\]/);
-      assert.match(r.stdout, /\n {2}validate {2}Check model files/);
+      assert.match(r.stdout, /\n {2}validate +Check model files/);
     });
 
     it('no command prints usage to stderr and exits 2', async () => {

@@ -1,0 +1,357 @@
+// runCheck: the whole attack check of one model file, and the optional studies (transfer, generation efficiency,
+// design sweep, paper findings), as one Results document. Every figure is computed in this run from the weights
+// the engine cache holds (trained on first use) and the file's test split.
+import * as tf from '@tensorflow/tfjs';
+import { exitDecider, robustAboveCleanFlag } from '../attacks';
+import { loadOrTrain, type LoadOrTrainResult } from '../engine/cache';
+import { loadData } from '../engine/data';
+import type { Network } from '../engine/network';
+import { policyFromSpec } from '../engine/policy';
+import type { CancelToken, DataSplit, Progress } from '../engine/types';
+import type { AttackSpec, ModelSpec } from '../spec/types';
+import { CheckInputError, ensureBackend } from './backendChoice';
+import { runAttackPass, type AttackPassOutput } from './attackPass';
+import { attackResultOf, isAccuracyAttack, sampleRecords, toResultFlag } from './figures';
+import { efficiencyOf } from './efficiency';
+import { designChoices, generationEfficiency, mechanismAttack, transferAsymmetry } from './findings';
+import { buildGallery } from './gallery';
+import { accuracy, clamp01, hijackRates, perExitAccuracy, successCount, successRate, summarizePass, type PassRecord } from './metrics';
+import { describeWeights, currentToolVersion, tfjsVersion } from './provenance';
+import { recordExits, type ExitRecording } from './recording';
+import { RESULTS_VERSION, type AttackResult, type EfficiencyResult, type Results, type SanityFlag, type Suggestion, type SweepResult, type TransferResult } from './results';
+import { mergeSuggestions, suggestFromSweep } from './suggestions';
+import { geometryOf, runSweep, type DesignPasses } from './sweep';
+import { STUDY_NAMES, type StudyName } from './studyNames';
+
+export { STUDY_NAMES, type StudyName };
+
+export interface CheckInput {
+  spec: ModelSpec;
+  /** Analysis.specHash of the file (64 hex digits). */
+  specHash: string;
+  /** Workspace-relative path of the model file (shown in results). */
+  file: string;
+  /** Folder holding `.dynn/` (weight cache, results). */
+  workspaceRoot: string;
+}
+
+export interface CheckOptions {
+  /** Attack ids from the file's `checks.attacks`; default all. */
+  attacks?: readonly string[];
+  /** Radii replacing each attack's own list. */
+  eps?: readonly number[];
+  /** Iterations for every attack instead of each attack's own (quick checks). */
+  steps?: number;
+  /** Test samples; default checks.samples. */
+  samples?: number;
+  /** Attack seed; default checks.seed. */
+  seed?: number;
+  /** Backend preference (auto, tensorflow-gpu, tensorflow, wasm, cpu); default keeps the active one or auto. */
+  backend?: string;
+  studies?: readonly StudyName[];
+  /** Evaluate the paper's findings (study --paper). */
+  findings?: boolean;
+  /** Samples per batch for attacks and inference; default 128. */
+  batchSize?: number;
+  /** Gallery images (image data only); default 8. */
+  galleryCount?: number;
+  onProgress?: (p: Progress) => void;
+  /** Called with each attack result as soon as it is measured (the worker forwards it as a partial result). */
+  onAttackResult?: (result: AttackResult) => void;
+  cancel?: CancelToken;
+}
+
+
+export { CheckInputError };
+
+export const DEFAULT_BATCH = 128;
+export const DEFAULT_GALLERY = 8;
+
+interface Plan {
+  attacks: AttackSpec[];
+  samples: number;
+  seed: number;
+  studies: Set<StudyName>;
+  batchSize: number;
+}
+
+function planOf(spec: ModelSpec, options: CheckOptions): Plan {
+  const known = spec.checks.attacks;
+  let attacks = known;
+  if (options.attacks !== undefined && options.attacks.length > 0) {
+    attacks = options.attacks.map((id) => {
+      const found = known.find((a) => a.id === id);
+      if (found === undefined) {
+        throw new CheckInputError(`attack '${id}' is not in checks.attacks of '${spec.name}' (known: ${known.map((a) => a.id).join(', ') || 'none'})`);
+      }
+      return found;
+    });
+  }
+  if (options.eps !== undefined && options.eps.length > 0) {
+    for (const e of options.eps) if (!Number.isFinite(e) || e < 0) throw new CheckInputError(`eps ${e}: must be a finite number >= 0`);
+    attacks = attacks.map((a) => ({ ...a, eps: [...(options.eps as number[])] }));
+  }
+  if (options.steps !== undefined) {
+    const steps = options.steps;
+    if (!Number.isInteger(steps) || steps < 1) throw new CheckInputError(`steps ${steps}: must be an integer >= 1`);
+    attacks = attacks.map((a) => ({ ...a, steps }));
+  }
+  const internal = spec.exits.length;
+  for (const a of attacks) {
+    if ((a.kind === 'hijack' || a.kind === 'slowdown') && internal === 0) {
+      throw new CheckInputError(`attack '${a.id}' (${a.kind}) needs internal exits, and '${spec.name}' has none`);
+    }
+    if (a.kind === 'gate' && spec.gates.length === 0) throw new CheckInputError(`attack '${a.id}' (gate) needs gates, and '${spec.name}' has none`);
+  }
+  const samples = options.samples ?? spec.checks.samples;
+  if (!Number.isInteger(samples) || samples < 1) throw new CheckInputError(`samples ${samples}: must be an integer >= 1`);
+  const seed = options.seed ?? spec.checks.seed;
+  if (!Number.isInteger(seed) || seed < 0) throw new CheckInputError(`seed ${seed}: must be an integer >= 0`);
+  const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new CheckInputError(`batchSize ${batchSize}: must be an integer >= 1`);
+  for (const s of options.studies ?? []) if (!STUDY_NAMES.includes(s)) throw new CheckInputError(`study '${String(s)}': expected one of ${STUDY_NAMES.join(', ')}`);
+  return { attacks, samples, seed, studies: new Set(options.studies ?? []), batchSize };
+}
+
+/** Loads (or trains) the DyNN and, when a study needs it, its static twin with the same recipe and seed. */
+async function weightsFor(spec: ModelSpec, root: string, data: DataSplit, twin: boolean, options: CheckOptions): Promise<{ model: LoadOrTrainResult; twin?: LoadOrTrainResult }> {
+  const common = { ...(options.cancel ? { cancel: options.cancel } : {}) };
+  const progress = (what: string) => (p: Progress) => options.onProgress?.({ ...p, phase: 'train', message: `${what}: ${p.message}` });
+  const model = await loadOrTrain(spec, root, () => Promise.resolve(data), { ...common, onProgress: progress('training the DyNN') });
+  if (!twin) return { model };
+  try {
+    const t = await loadOrTrain(spec, root, () => Promise.resolve(data), { ...common, staticTwin: true, onProgress: progress('training the static twin') });
+    return { model, twin: t };
+  } catch (err) {
+    model.model.dispose();
+    throw err;
+  }
+}
+
+/** Runs the check (and studies) and returns the Results document. Tensors it creates are disposed. */
+export async function runCheck(input: CheckInput, options: CheckOptions = {}): Promise<Results> {
+  const started = performance.now();
+  const plan = planOf(input.spec, options);
+  const report = (p: Progress): void => options.onProgress?.(p);
+  report({ phase: 'setup', fraction: 0, message: 'Starting the compute backend' });
+  const backend = await ensureBackend(options.backend);
+  const spec = input.spec;
+  options.cancel?.throwIfCancelled();
+  report({ phase: 'data', fraction: 0, message: 'Loading data' });
+  const data = await loadData(spec, input.workspaceRoot, { maxTest: plan.samples });
+  const needTwin = plan.studies.has('transfer') || plan.studies.has('efficiency');
+  let weights: { model: LoadOrTrainResult; twin?: LoadOrTrainResult } | undefined;
+  try {
+    weights = await weightsFor(spec, input.workspaceRoot, data, needTwin, options);
+    return await measure(input, options, plan, spec, data, weights, backend, started);
+  } finally {
+    weights?.model.model.dispose();
+    weights?.twin?.model.dispose();
+    tf.dispose([data.train.x, data.train.y, data.test.x, data.test.y]);
+  }
+}
+
+interface AttackOutcome {
+  spec: AttackSpec;
+  eps: number;
+  out: AttackPassOutput;
+  result: AttackResult;
+}
+
+async function measure(
+  input: CheckInput,
+  options: CheckOptions,
+  plan: Plan,
+  spec: ModelSpec,
+  data: DataSplit,
+  weights: { model: LoadOrTrainResult; twin?: LoadOrTrainResult },
+  backend: { backend: string; backendReason: string },
+  started: number,
+): Promise<Results> {
+  const model: Network = weights.model.model;
+  const twin: Network | undefined = weights.twin?.model;
+  const { x, y } = data.test;
+  const n = x.shape[0] ?? 0;
+  const labels = Int32Array.from(await y.data());
+  const exits = model.exitNames.length;
+  const gates = model.gateNames.length;
+  const geometry = geometryOf(spec, model.cost);
+  const runFlags: SanityFlag[] = [];
+  if (weights.model.cacheProblem !== undefined) runFlags.push({ code: 'weights-cache-replaced', severity: 'warning', message: `The cached weights were unusable and retrained: ${weights.model.cacheProblem}` });
+
+  report(options, { phase: 'clean', fraction: 0, message: `Clean evaluation of ${n} samples` });
+  const cleanRun = await model.runDynamic(x, { batchSize: plan.batchSize });
+  const cleanPass: PassRecord = cleanRun;
+  const cleanRec = await recordExits(model, x, plan.batchSize);
+  const cleanSummary = summarizePass(cleanPass, labels, model.flopsAtExit, model.fullFlops, gates);
+  const cleanPerExit = perExitAccuracy(cleanRec.probs, labels, cleanRec.classes);
+  const clean = { ...cleanSummary, perExitAccuracy: cleanPerExit, finalExitAccuracy: cleanPerExit[exits - 1] ?? 0 };
+  const twinClean = twin !== undefined ? (await twin.runDynamic(x, { batchSize: plan.batchSize })).prediction : undefined;
+
+  const policy = exitDecider(policyFromSpec(spec.policy, spec.exits));
+  const units = plan.attacks.reduce((s, a) => s + a.eps.length, 0) * Math.ceil(n / plan.batchSize);
+  let doneUnits = 0;
+  const attackStart = performance.now();
+  const outcomes: AttackOutcome[] = [];
+  const keepAdversarial = plan.studies.has('sweep') && gates > 0;
+  const galleryCount = spec.input.shape.length === 3 ? (options.galleryCount ?? DEFAULT_GALLERY) : 0;
+  for (const [ai, a] of plan.attacks.entries()) {
+    const largest = Math.max(...a.eps);
+    for (const [ei, eps] of a.eps.entries()) {
+      const out = await runAttackPass({
+        model,
+        ...(twin !== undefined ? { twin } : {}),
+        x,
+        y,
+        labels,
+        cleanPrediction: cleanRun.prediction,
+        attack: a,
+        eps,
+        seed: deriveRunSeed(plan.seed, ai, ei),
+        batchSize: plan.batchSize,
+        policy,
+        recordStaticCrafted: plan.studies.has('sweep') && eps === largest,
+        galleryCount,
+        keepAdversarial: keepAdversarial && eps === largest,
+        ...(options.cancel ? { cancel: options.cancel } : {}),
+        onBatch: () => {
+          doneUnits++;
+          const elapsed = (performance.now() - attackStart) / 1000;
+          report(options, {
+            phase: 'attack',
+            fraction: doneUnits / units,
+            message: `${a.id} eps ${eps}: batch ${doneUnits} of ${units}`,
+            etaSeconds: (elapsed / doneUnits) * (units - doneUnits),
+          });
+        },
+      });
+      const outcome = { spec: a, eps, out, result: attackResultOf(a, eps, out, clean, labels, cleanRun.prediction, model) };
+      outcomes.push(outcome);
+      options.onAttackResult?.(outcome.result);
+    }
+  }
+
+  try {
+    for (const o of outcomes) {
+      if (isAccuracyAttack(o.spec.kind)) {
+        const f = robustAboveCleanFlag(o.result.robustAccuracy, clean.accuracy, `${o.result.id} (dynamic inference)`);
+        if (f) runFlags.push(toResultFlag(f));
+      }
+    }
+
+    const transfer: TransferResult[] = [];
+    const efficiency: EfficiencyResult[] = [];
+    for (const o of outcomes) {
+      const st = o.out.staticSide;
+      if (st === undefined || twinClean === undefined || twin === undefined) continue;
+      if (plan.studies.has('transfer')) {
+        transfer.push({
+          attackId: o.spec.id,
+          eps: o.eps,
+          matrix: [
+            [successRate(cleanRun.prediction, o.out.pass.prediction, labels), successRate(twinClean, st.staticOnDynamicCrafted, labels)],
+            [successRate(cleanRun.prediction, st.dynamicOnStaticCrafted, labels), successRate(twinClean, st.staticOnStaticCrafted, labels)],
+          ],
+          staticCleanAccuracy: accuracy(twinClean, labels),
+        });
+      }
+      if (plan.studies.has('efficiency')) {
+        const base = { attackId: o.spec.id, eps: o.eps };
+        efficiency.push(
+          efficiencyOf({ ...base, model: 'dynamic', successes: successCount(cleanRun.prediction, o.out.pass.prediction, labels).successes, gradEvals: o.out.gradEvals, forwardFlops: model.fullFlops, seconds: o.out.seconds }),
+          efficiencyOf({ ...base, model: 'static', successes: successCount(twinClean, st.staticOnStaticCrafted, labels).successes, gradEvals: st.gradEvals, forwardFlops: twin.fullFlops, seconds: st.seconds }),
+        );
+      }
+    }
+
+    const sweeps: SweepResult[] = [];
+    const suggestionLists: Suggestion[][] = [];
+    if (plan.studies.has('sweep')) {
+      report(options, { phase: 'sweep', fraction: 0, message: 'Design sweep' });
+      for (const o of outcomes) {
+        if (o.eps !== Math.max(...o.spec.eps)) continue;
+        options.cancel?.throwIfCancelled();
+        const xAdv = o.out.xAdv;
+        const evaluateGates =
+          xAdv !== undefined
+            ? async (gateThresholds: number[]): Promise<DesignPasses> => ({
+                clean: await model.runDynamic(x, { batchSize: plan.batchSize, gateThresholds }),
+                adversarial: await model.runDynamic(xAdv, { batchSize: plan.batchSize, gateThresholds }),
+              })
+            : undefined;
+        const swept = await runSweep({ spec, geometry, labels, clean: cleanRec, adversarial: o.out.recording, attackId: o.spec.id, eps: o.eps, ...(evaluateGates ? { evaluateGates } : {}) });
+        sweeps.push(swept.result);
+        if (informsDesign(o.spec)) suggestionLists.push(suggestFromSweep(swept.evaluated, o.spec.id, o.eps, o.spec.kind));
+        const staticRec: ExitRecording | undefined = o.out.staticSide?.dynamicRecordingOnStaticCrafted;
+        if (staticRec !== undefined) {
+          const fromStatic = await runSweep({ spec, geometry, labels, clean: cleanRec, adversarial: staticRec, attackId: `static:${o.spec.id}`, eps: o.eps });
+          sweeps.push(fromStatic.result);
+        }
+      }
+    }
+
+    const attacks = outcomes.map((o) => o.result);
+    const findings =
+      options.findings === true
+        ? [transferAsymmetry(transfer), generationEfficiency(efficiency), designChoices(sweeps), mechanismAttack(attacks, clean, hijackRates(cleanPass, labels, exits).rate)]
+        : [];
+    const samples = sampleRecords(labels, cleanRun, outcomes);
+    const gallery = buildGallery(outcomes, cleanRec, labels, spec);
+    const weightsText = [describeWeights(weights.model, 'DyNN'), ...(weights.twin ? [describeWeights(weights.twin, 'static twin')] : [])].join('; ');
+    return {
+      version: RESULTS_VERSION,
+      model: {
+        name: input.spec.name,
+        specHash: input.specHash,
+        file: input.file,
+        exitNames: [...model.exitNames],
+        gateNames: [...model.gateNames],
+        exitFlopsShare: model.flopsAtExit.map((f) => clamp01(model.fullFlops > 0 ? f / model.fullFlops : 0)),
+        fullFlops: model.fullFlops,
+      },
+      provenance: {
+        ...backend,
+        seed: plan.seed,
+        samples: n,
+        seconds: (performance.now() - started) / 1000,
+        date: new Date().toISOString(),
+        toolVersion: currentToolVersion(),
+        tfjsVersion: tfjsVersion(),
+        weights: weightsText,
+        data: data.test.description,
+      },
+      clean,
+      attacks,
+      transfer,
+      efficiency,
+      sweeps,
+      suggestions: mergeSuggestions(suggestionLists),
+      findings,
+      samples,
+      gallery,
+      flags: runFlags,
+    };
+  } finally {
+    for (const o of outcomes) if (o.out.xAdv) o.out.xAdv.dispose();
+  }
+}
+
+/**
+ * Whether replaying a design on this attack's examples says anything about that design. The examples are crafted
+ * against the file's design and replayed unchanged; an attack on one exit (loss 'final' or 'exit:<name>') looks
+ * "defeated" by any design that answers elsewhere, which an adaptive attacker would simply target. Attacks on every
+ * exit (average, maxAverage, taken) and the mechanism attacks do not have that blind spot.
+ */
+function informsDesign(a: AttackSpec): boolean {
+  if (a.kind !== 'fgsm' && a.kind !== 'pgd') return true;
+  const loss = a.loss ?? 'final';
+  return loss === 'average' || loss === 'maxAverage' || loss === 'taken';
+}
+
+function report(options: CheckOptions, p: Progress): void {
+  options.onProgress?.(p);
+}
+
+function deriveRunSeed(seed: number, attackIndex: number, epsIndex: number): number {
+  return seed * 1_000_003 + attackIndex * 1009 + epsIndex * 101;
+}

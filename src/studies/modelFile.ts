@@ -1,0 +1,54 @@
+// Reading a model file for a check: the file must parse, pass the schema and have no semantic errors.
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { analyzeText } from '../spec';
+import { LIMITS } from '../spec/limits';
+import { LineIndex } from '../spec/lines';
+import type { ModelSpec } from '../spec/types';
+
+/** The file cannot be checked: unreadable, or it has errors (the message lists them with line:column). */
+export class ModelFileError extends Error {
+  override readonly name = 'ModelFileError';
+  constructor(
+    message: string,
+    readonly file: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface LoadedModelFile {
+  spec: ModelSpec;
+  specHash: string;
+  /** Path relative to the workspace root ('/' separators). */
+  file: string;
+  absolute: string;
+}
+
+export async function readModelFile(file: string, workspaceRoot: string): Promise<LoadedModelFile> {
+  const absolute = path.resolve(workspaceRoot, file);
+  let text: string;
+  try {
+    const stat = await fs.stat(absolute);
+    if (stat.isDirectory()) throw new ModelFileError(`${file}: is a directory, not a model file`, file);
+    if (stat.size > 4 * LIMITS.maxFileBytes) throw new ModelFileError(`${file}: ${stat.size} bytes is larger than a model file can be`, file);
+    text = await fs.readFile(absolute, 'utf8');
+  } catch (err) {
+    if (err instanceof ModelFileError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ModelFileError(`${file}: ${code === 'ENOENT' ? 'file not found' : `cannot read the file (${err instanceof Error ? err.message : String(err)})`}`, file);
+  }
+  const analysis = analyzeText(text, { fileName: absolute });
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0 || analysis.spec === undefined || analysis.specHash === undefined) {
+    const lines = new LineIndex(text);
+    const listed = errors.slice(0, 10).map((d) => {
+      const at = lines.positionAt(d.span.start);
+      return `  ${file}:${at.line + 1}:${at.character + 1}: ${d.message} [${d.code}]`;
+    });
+    const more = errors.length > 10 ? [`  ... and ${errors.length - 10} more`] : [];
+    throw new ModelFileError(`${file}: the model has ${errors.length || 'unresolved'} error${errors.length === 1 ? '' : 's'}; fix ${errors.length === 1 ? 'it' : 'them'} first (dynn-lens validate shows all):\n${[...listed, ...more].join('\n')}`, file);
+  }
+  const relative = path.relative(workspaceRoot, absolute).split(path.sep).join('/');
+  return { spec: analysis.spec, specHash: analysis.specHash, file: relative, absolute };
+}

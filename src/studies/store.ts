@@ -1,0 +1,40 @@
+// Results on disk: `.dynn/results/<model-name>.json` in the workspace, written atomically (temporary file in the
+// same folder, then rename) so a failed or interrupted write leaves the previous file as it was.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Results } from './results';
+
+/** File-system-safe version of a model name. */
+export function resultsFileName(modelName: string): string {
+  const safe = modelName.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[.]+/, '_');
+  return `${safe === '' ? 'model' : safe}.json`;
+}
+
+export function resultsPath(workspaceRoot: string, modelName: string): string {
+  return path.join(workspaceRoot, '.dynn', 'results', resultsFileName(modelName));
+}
+
+/** Writes `text` to `file` atomically; on any failure the temporary file is removed and `file` is untouched. */
+export function writeFileAtomic(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    fs.writeFileSync(tmp, text, { encoding: 'utf8', flag: 'wx' });
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Serialises the results (refusing values JSON would corrupt) and writes them atomically; returns the path. */
+export function writeResults(workspaceRoot: string, results: Results, file: string = resultsPath(workspaceRoot, results.model.name)): string {
+  const text = `${JSON.stringify(results, strictReplacer, 1)}\n`;
+  writeFileAtomic(file, text);
+  return file;
+}
+
+function strictReplacer(key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`results: '${key}' is ${value}, which JSON cannot hold`);
+  return value;
+}

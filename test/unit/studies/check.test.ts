@@ -1,0 +1,185 @@
+// runCheck end to end on a tiny MNIST model (trained once into a temporary workspace, pure-JS backend): the
+// Results document validates against docs/results.schema.json, the studies give sane numbers, runs repeat exactly.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Ajv from 'ajv';
+import { loadOrTrain } from '../../../src/engine/cache';
+import { checkResults } from '../../../src/panel/resultsCheck';
+import { CheckInputError, runCheck } from '../../../src/studies/check';
+import type { AttackResult, Results } from '../../../src/studies/results';
+import { tempWorkspace, tinyAnalysis } from './helpers';
+
+const SCHEMA = path.join(__dirname, '..', '..', '..', '..', 'docs', 'results.schema.json');
+
+/** Everything an attack result measured except wall time. */
+function measured(a: AttackResult): Omit<AttackResult, 'seconds'> {
+  const { seconds: _seconds, ...rest } = a;
+  return rest;
+}
+
+describe('studies: runCheck on a tiny model', function () {
+  this.timeout(120000);
+  const { spec, specHash } = tinyAnalysis();
+  const ws = tempWorkspace();
+  const input = { spec, specHash, file: ws.file, workspaceRoot: ws.root };
+  let full: Results;
+  const phases = new Set<string>();
+  const partial: string[] = [];
+
+  before(async () => {
+    full = await runCheck(input, {
+      backend: 'cpu',
+      studies: ['transfer', 'efficiency', 'sweep'],
+      findings: true,
+      onProgress: (p) => phases.add(p.phase),
+      onAttackResult: (r) => partial.push(r.id),
+    });
+  });
+  after(() => ws.cleanup());
+
+  it('produces a document that validates against docs/results.schema.json and the panel check', () => {
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const validate = ajv.compile(JSON.parse(fs.readFileSync(SCHEMA, 'utf8')) as object);
+    const plain = JSON.parse(JSON.stringify(full)) as unknown;
+    assert.ok(validate(plain), ajv.errorsText(validate.errors));
+    assert.deepEqual(checkResults(plain), []);
+    // A broken document fails, so the validation above means something.
+    assert.equal(validate({ ...(plain as object), version: 2 }), false);
+  });
+
+  it('runs every attack x eps of the file, reports progress phases and partial results', () => {
+    assert.deepEqual(
+      full.attacks.map((a) => a.id),
+      ['pgd@0.05', 'pgd@0.2', 'hijack@0.2', 'slowdown@0.2'],
+    );
+    assert.deepEqual(partial, ['pgd@0.05', 'pgd@0.2', 'hijack@0.2', 'slowdown@0.2']);
+    for (const p of ['setup', 'data', 'train', 'clean', 'attack', 'sweep']) assert.ok(phases.has(p), `phase ${p}`);
+    assert.equal(full.provenance.samples, 48);
+    assert.equal(full.samples.length, 48);
+    assert.equal(full.provenance.backend, 'cpu');
+    assert.match(full.provenance.weights, /trained this run/);
+  });
+
+  it('measures attacks inside their radius, with consistent rates', () => {
+    for (const a of full.attacks) {
+      assert.ok(a.maxPerturbation <= a.eps + 1e-5, `${a.id}: max norm ${a.maxPerturbation}`);
+      assert.ok(a.meanPerturbation <= a.maxPerturbation + 1e-9);
+      assert.ok(Math.abs(a.exitDistribution.reduce((s, d) => s + d, 0) - 1) < 1e-9);
+      assert.ok(a.hijackRate <= 1 - (a.exitDistribution[a.exitDistribution.length - 1] ?? 0) + 1e-9, 'hijacked samples left early');
+      assert.equal(a.gradEvals, 48 * a.steps * a.restarts, `${a.id}: one gradient per sample per step`);
+      const wrongAtEnd = full.samples.filter((s) => s.adversarial[a.id]?.correct === false).length / 48;
+      assert.ok(Math.abs(1 - a.robustAccuracy - wrongAtEnd) < 1e-9, 'per-sample records agree with the aggregate');
+    }
+  });
+
+  it('robust accuracy does not rise with eps (same seed)', () => {
+    const [small, large] = full.attacks.filter((a) => a.attackId === 'pgd');
+    assert.ok(small && large);
+    assert.ok(large.robustAccuracy <= small.robustAccuracy, `${large.robustAccuracy} > ${small.robustAccuracy}`);
+    assert.ok(small.robustAccuracy <= full.clean.accuracy);
+  });
+
+  it('the mechanism attacks act on the exits: hijack exits early and wrong, slowdown keeps samples to the end', () => {
+    const hijack = full.attacks.find((a) => a.kind === 'hijack');
+    const slowdown = full.attacks.find((a) => a.kind === 'slowdown');
+    assert.ok(hijack && slowdown);
+    assert.ok(hijack.hijackRate > 0.2, `hijack rate ${hijack.hijackRate}`);
+    assert.ok(slowdown.eec <= full.clean.eec, `slowdown EEC ${slowdown.eec} vs clean ${full.clean.eec}`);
+  });
+
+  it('transfer: a 2x2 matrix of rates in [0, 1] per pgd radius; the static twin has exactly one exit', async () => {
+    assert.deepEqual(
+      full.transfer.map((t) => `${t.attackId}@${t.eps}`),
+      ['pgd@0.05', 'pgd@0.2'],
+    );
+    for (const t of full.transfer) {
+      for (const row of t.matrix) for (const v of row) assert.ok(v >= 0 && v <= 1, `rate ${v}`);
+      assert.ok(t.staticCleanAccuracy > 0.3);
+    }
+    const pgd = full.attacks.find((a) => a.id === 'pgd@0.2');
+    assert.equal(full.transfer[1]?.matrix[0][0], pgd?.successRate, 'the diagonal is the white-box success');
+    const twin = await loadOrTrain(spec, ws.root, () => Promise.reject(new Error('the twin must come from the cache')), { staticTwin: true });
+    try {
+      assert.equal(twin.cached, true);
+      assert.deepEqual(twin.model.exitNames, ['final']);
+    } finally {
+      twin.model.dispose();
+    }
+  });
+
+  it('efficiency: one entry per model and pgd radius, priced by the differentiated network', () => {
+    assert.equal(full.efficiency.length, 4);
+    const dyn = full.efficiency.find((e) => e.model === 'dynamic' && e.eps === 0.2);
+    const stat = full.efficiency.find((e) => e.model === 'static' && e.eps === 0.2);
+    assert.ok(dyn && stat);
+    assert.ok(dyn.gradEvalsPerSuccess > 0 && stat.gradEvalsPerSuccess > 0);
+    assert.ok(dyn.flopsPerSuccess / dyn.gradEvalsPerSuccess > stat.flopsPerSuccess / stat.gradEvalsPerSuccess, 'DyNN passes include the exit head');
+  });
+
+  it('sweeps replay designs: the current point reproduces dynamic inference, the front is marked', () => {
+    const hijack = full.sweeps.find((s) => s.attackId === 'hijack');
+    assert.ok(hijack);
+    assert.ok(full.sweeps.some((s) => s.attackId === 'static:pgd'), 'static-crafted sweep for the design-choices finding');
+    const current = hijack.points.filter((p) => p.current);
+    assert.equal(current.length, 1);
+    const attack = full.attacks.find((a) => a.id === 'hijack@0.2');
+    // Same policy code on the same probabilities (forwardAll vs runDynamic batches): equal up to float rounding.
+    assert.ok(Math.abs((current[0]?.cleanAccuracy ?? -1) - full.clean.accuracy) <= 1 / 48 + 1e-9);
+    assert.ok(Math.abs((current[0]?.hijackRate ?? -1) - (attack?.hijackRate ?? 0)) <= 1 / 48 + 1e-9);
+    assert.ok(hijack.points.some((p) => p.onParetoFront));
+    assert.ok(hijack.points.length >= 8);
+    for (const s of full.suggestions) {
+      assert.ok(s.change.path.length > 0);
+      assert.ok((s.before.cleanAccuracy ?? 0) - (s.after.cleanAccuracy ?? 0) <= 0.01 + 1e-9, 'suggestions keep clean accuracy');
+    }
+  });
+
+  it('findings: four, each holds, fails or has no data, with evidence', () => {
+    assert.deepEqual(
+      full.findings.map((f) => f.id),
+      ['transfer-asymmetry', 'generation-efficiency', 'design-choices', 'mechanism-attack'],
+    );
+    for (const f of full.findings) {
+      assert.ok(f.holds === true || f.holds === false, `${f.id} has data in this run`);
+      assert.ok(f.evidence.length > 20);
+    }
+  });
+
+  it('a gallery of clean-correct images the strongest attack broke, pixels in [0, 1]', () => {
+    assert.ok(full.gallery.length > 0 && full.gallery.length <= 8);
+    for (const g of full.gallery) {
+      assert.equal(g.original.length, 784);
+      assert.ok(g.adversarial.every((v) => v >= 0 && v <= 1));
+      assert.equal(g.cleanExits.length, 2);
+      const sample = full.samples[g.index];
+      assert.equal(sample?.cleanCorrect, true);
+      assert.equal(sample?.adversarial[g.attackResultId]?.correct, false);
+    }
+  });
+
+  it('repeats exactly: the same seed gives the same numbers (cached weights)', async () => {
+    const again = await runCheck(input, { backend: 'cpu' });
+    assert.match(again.provenance.weights, /cache \.dynn\/weights\//);
+    assert.deepEqual(again.clean, full.clean);
+    assert.deepEqual(again.attacks.map(measured), full.attacks.map(measured));
+    assert.deepEqual(again.samples, full.samples);
+    assert.deepEqual(again.transfer, [], 'no studies asked for');
+  });
+
+  it('honours the attack, eps, samples and seed options', async () => {
+    const other = await runCheck(input, { backend: 'cpu', attacks: ['pgd'], eps: [0.05], seed: 99, samples: 16 });
+    assert.equal(other.provenance.seed, 99);
+    assert.equal(other.attacks.length, 1);
+    assert.equal(other.attacks[0]?.id, 'pgd@0.05');
+    assert.equal(other.samples.length, 16);
+    assert.equal(other.attacks[0]?.gradEvals, 16 * 3);
+  });
+
+  it('refuses unknown attacks, bad eps and bad sample counts with a clear message', async () => {
+    await assert.rejects(runCheck(input, { backend: 'cpu', attacks: ['nope'] }), (e: Error) => e instanceof CheckInputError && /attack 'nope' is not in checks.attacks of 'tiny-mnist' \(known: pgd, hijack, slowdown\)/.test(e.message));
+    await assert.rejects(runCheck(input, { backend: 'cpu', eps: [-1] }), /eps -1: must be a finite number >= 0/);
+    await assert.rejects(runCheck(input, { backend: 'cpu', samples: 0 }), /samples 0: must be an integer >= 1/);
+    await assert.rejects(runCheck(input, { backend: 'nonsense' }), /Unknown backend "nonsense"/);
+  });
+});

@@ -1,0 +1,69 @@
+// The `train`, `check` and `study` jobs in a real worker process: results, progress, partial results, cancellation
+// and clear errors for bad params.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CancellationTokenSource } from 'vscode-jsonrpc';
+import type { Results } from '../../../src/studies/results';
+import type { TrainSummary } from '../../../src/studies/train';
+import { WorkerClient, WorkerError } from '../../../src/worker/client';
+import { WorkerErrorCode } from '../../../src/worker/protocol';
+import { tempWorkspace } from './helpers';
+
+const WORKER = path.join(__dirname, '..', '..', '..', 'src', 'worker', 'main.js');
+
+describe('studies: worker jobs', function () {
+  this.timeout(120000);
+  const ws = tempWorkspace();
+  const client = new WorkerClient({ workerPath: WORKER });
+  after(() => {
+    client.dispose();
+    ws.cleanup();
+  });
+  const model = { file: ws.file, workspaceRoot: ws.root, backend: 'cpu' };
+
+  it('train: trains (or loads) the model and answers plain JSON figures', async () => {
+    const phases = new Set<string>();
+    const summary = await client.run<TrainSummary>('train', model, { onProgress: (p) => phases.add(p.phase) });
+    assert.deepEqual(summary.exitNames, ['exit1', 'final']);
+    assert.ok(summary.dynamicAccuracy > 0.3);
+    assert.ok(phases.has('data'));
+  });
+
+  it('check: results, progress, one partial result per attack, and the results file', async () => {
+    const partial: unknown[] = [];
+    const phases = new Set<string>();
+    const r = await client.run<Results>(
+      'check',
+      { ...model, attacks: ['pgd', 'hijack'], eps: [0.2], samples: 16 },
+      { onPartial: (d) => partial.push(d), onProgress: (p) => phases.add(p.phase) },
+    );
+    assert.deepEqual(r.attacks.map((a) => a.id), ['pgd@0.2', 'hijack@0.2']);
+    assert.equal(partial.length, 2);
+    assert.ok(phases.has('attack'));
+    const saved = JSON.parse(fs.readFileSync(path.join(ws.root, '.dynn', 'results', 'tiny-mnist.json'), 'utf8')) as Results;
+    assert.equal(saved.provenance.date, r.provenance.date);
+  });
+
+  it('check uses the editor text when given', async () => {
+    const text = fs.readFileSync(path.join(ws.root, ws.file), 'utf8').replace('name: tiny-mnist', 'name: tiny-edited');
+    const r = await client.run<Results>('check', { ...model, text, attacks: ['pgd'], eps: [0.2], samples: 8, save: false });
+    assert.equal(r.model.name, 'tiny-edited');
+    assert.equal(fs.existsSync(path.join(ws.root, '.dynn', 'results', 'tiny-edited.json')), false, 'save: false');
+  });
+
+  it('check is cancelled between batches', async () => {
+    const source = new CancellationTokenSource();
+    const run = client.run<Results>('check', { ...model, samples: 512, save: false }, {
+      token: source.token,
+      onProgress: () => source.cancel(),
+    });
+    await assert.rejects(run, (e: WorkerError) => e instanceof WorkerError && e.code === WorkerErrorCode.Cancelled);
+  });
+
+  it('bad params and broken models are InvalidParams with the reason', async () => {
+    await assert.rejects(client.run('check', { ...model, attacks: ['nope'] }), (e: WorkerError) => e.code === WorkerErrorCode.InvalidParams && /attack 'nope'/.test(e.message));
+    await assert.rejects(client.run('study', { ...model, file: 'missing.dynn.yaml' }), (e: WorkerError) => e.code === WorkerErrorCode.InvalidParams && /file not found/.test(e.message));
+    await assert.rejects(client.run('check', { ...model, text: 'dynn: 1\nname: x\n' }), (e: WorkerError) => e.code === WorkerErrorCode.InvalidParams && /the model has errors/.test(e.message));
+  });
+});
