@@ -1,6 +1,7 @@
 // A measured suggestion's change ({path, value}: set a value, add a missing key, or remove an item when value is
 // null) as text edits of the current file. Shared by the results quick fixes and the results panel's "Apply",
-// so both make the same, layout-preserving, parse-checked edit.
+// so both make the same, layout-preserving edit, checked to parse and to add no error to the file.
+import { analyzeText } from '../spec';
 import type { NodePath, TextEdit } from '../spec/types';
 import { insertMappingEntry, removeSequenceItem, renderInline, replaceValue, type EditTarget, type InlineValue } from './edits';
 import { applyEdits, parsesCleanly } from './format';
@@ -59,5 +60,11 @@ export function suggestionEdits(t: EditTarget, change: { path: readonly (string 
   if (after === undefined || !parsesCleanly(after, t.format)) {
     return { ok: false, error: `setting ${pathText(change.path)} would leave the file unparseable` };
   }
+  // A measured change must not break the rest of the file (e.g. removing the only exit that a hijack check needs).
+  const fileName = t.format === 'json' ? 'model.dynn.json' : 'model.dynn.yaml';
+  const errors = (text: string): string[] => analyzeText(text, { fileName }).diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
+  const known = new Set(errors(t.text));
+  const introduced = errors(after).filter((m) => !known.has(m));
+  if (introduced.length > 0) return { ok: false, error: `it would leave the file with an error: ${introduced[0] ?? ''}` };
   return result;
 }

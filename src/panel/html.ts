@@ -21,8 +21,14 @@ export function assertNonce(nonce: string): void {
   if (!/^[A-Za-z0-9+/]{16,}={0,2}$/.test(nonce)) throw new Error('CSP nonce must be base64 of at least 12 random bytes');
 }
 
+/** One CSP source expression: a host source (no separators or quotes) or the keyword 'self'. */
+const CSP_SOURCE_TOKEN = /^(?:'self'|[^;,\s'"]+)$/;
+
 export function panelCsp(cspSource: string, nonce: string): string {
-  if (/[;,\s'"]/.test(cspSource) || cspSource === '') throw new Error(`webview cspSource ${JSON.stringify(cspSource)} is not a single CSP source`);
+  // VS Code 1.139 (code-server, vscode.dev) gives a list: "'self' https://*.vscode-cdn.net".
+  const tokens = cspSource.trim().split(/ +/);
+  if (cspSource.trim() === '' || !tokens.every((t) => CSP_SOURCE_TOKEN.test(t))) throw new Error(`webview cspSource ${JSON.stringify(cspSource)} is not a single CSP source (nor a space-separated list of them)`);
+  cspSource = tokens.join(' ');
   return [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,

@@ -91,8 +91,14 @@ export class ResultsPanel {
     const services = ResultsPanel.requireServices();
     const existing = ResultsPanel.open.get(fileUri.toString());
     if (existing) {
-      existing.panel.reveal(column);
-      return existing;
+      try {
+        existing.panel.reveal(column);
+        return existing;
+      } catch (err) {
+        // Closed in the window but its dispose event has not arrived yet: forget it and open a new one.
+        services.log.warn(`Results panel of ${fileUri.toString()} was already closed (${err instanceof Error ? err.message : String(err)}); opening a new one.`);
+        existing.dispose();
+      }
     }
     const panel = vscode.window.createWebviewPanel(ResultsPanel.viewType, ResultsPanel.titleFor(fileUri), { viewColumn: column, preserveFocus: true }, ResultsPanel.options(services.extensionUri));
     return ResultsPanel.attach(panel, fileUri, services);

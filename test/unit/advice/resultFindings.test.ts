@@ -135,15 +135,16 @@ describe('suggestion -> edit', () => {
     assert.equal(out, LENS_FIXTURE.replace('    threshold: 0.5\n', '    threshold: 0.65\n'));
   });
 
-  it('adds a key the file does not have yet (policy.patience) in flow YAML', () => {
+  it('sets a value in flow YAML and adds a key the file does not have yet', () => {
     const text = LENS_FIXTURE.replace('gates:\n  - name: g1\n    block: res1\n    threshold: 0.5\n', 'policy: { kind: maxProb, threshold: 0.9 }\n');
     const s = subject(text);
     const made = suggestionEdits(s, { path: ['policy', 'threshold'], value: 0.95 });
     assert.ok(made.ok);
     assert.deepEqual((applied(s, made.edits) as { policy: unknown }).policy, { kind: 'maxProb', threshold: 0.95 });
-    const added = suggestionEdits(s, { path: ['exits', 0, 'patience'], value: 2 });
-    assert.ok(added.ok);
-    assert.equal((applied(s, added.edits) as { exits: { patience: number }[] }).exits[0]?.patience, 2);
+    const bare = subject(text.replace('    threshold: 0.95\n', ''));
+    const added = suggestionEdits(bare, { path: ['exits', 0, 'threshold'], value: 0.97 });
+    assert.ok(added.ok, added.ok ? '' : added.error);
+    assert.deepEqual((applied(bare, added.edits) as { exits: unknown[] }).exits[0], { threshold: 0.97, name: 'e1', after: 'conv2' });
   });
 
   it('removes an exit when the value is null, in JSON', () => {
@@ -187,8 +188,36 @@ describe('suggestion -> edit', () => {
 
   it('quotes strings YAML would misread, so the edit round-trips', () => {
     const s = subject(LENS_FIXTURE);
-    const made = suggestionEdits(s, { path: ['exits', 0, 'after'], value: 'yes' });
-    assert.ok(made.ok);
-    assert.equal((applied(s, made.edits) as { exits: { after: string }[] }).exits[0]?.after, 'yes');
+    const made = suggestionEdits(s, { path: ['name'], value: 'yes' });
+    assert.ok(made.ok, made.ok ? '' : made.error);
+    assert.equal((applied(s, made.edits) as { name: unknown }).name, 'yes');
+  });
+});
+
+describe('suggestion -> edit: the rest of the file stays valid', () => {
+  it('refuses a change that adds an error elsewhere (removing the only exit a hijack check needs)', () => {
+    const text = `dynn: 1
+name: one-exit
+input: {shape: [28, 28, 1], range: [0, 1]}
+classes: 10
+backbone:
+  - {name: c1, type: conv2d, filters: 4, kernel: 3, stride: 2, activation: relu}
+  - {name: f, type: flatten}
+  - {name: out, type: dense, units: 10}
+exits:
+  - {name: e1, after: c1}
+checks:
+  samples: 10
+  seed: 0
+  attacks:
+    - {id: hijack, kind: hijack, norm: linf, eps: [0.1]}
+`;
+    const s = subject(text);
+    const removed = suggestionEdits(s, { path: ['exits', 0], value: null });
+    assert.equal(removed.ok, false);
+    assert.match(removed.ok ? '' : removed.error, /^it would leave the file with an error: /);
+    const withoutHijack = subject(text.replace('    - {id: hijack, kind: hijack, norm: linf, eps: [0.1]}\n', '    - {id: pgd, kind: pgd, norm: linf, eps: [0.1]}\n'));
+    const fine = suggestionEdits(withoutHijack, { path: ['exits', 0], value: null });
+    assert.ok(fine.ok, fine.ok ? '' : fine.error);
   });
 });

@@ -1,0 +1,116 @@
+// The extension's context: one object that creates and owns every disposable (log, settings, analyses,
+// providers, commands, lazily the worker), so deactivation is one dispose().
+import * as vscode from 'vscode';
+import { SOURCE } from './adapters';
+import type { ModelAnalyzer } from './analyzer';
+import { ModelQuickFixProvider } from './code-actions';
+import { ModelCodeLensProvider } from './code-lens';
+import { COMPLETION_TRIGGERS, YamlCompletionProvider, YAML_SELECTOR } from './completion';
+import { Config } from './config';
+import { DiagnosticsController } from './diagnostics';
+import { DocumentAnalyses, MODEL_SELECTOR } from './document-analyses';
+import { ModelHoverProvider } from './hover';
+import { Log } from './log';
+import { BackendStatus } from './backend-status';
+import { CheckRunner } from './check-runner';
+import { gpuBackendDir, workerEnv } from './gpu-commands';
+import { UserError } from './model-target';
+import { ResultsPanel } from './panel/resultsPanel';
+import { applySuggestion, ResultDiagnostics } from './result-diagnostics';
+import { ModelResultsStore } from './results-store';
+import { ModelSymbolProvider } from './symbols';
+import { lazyWorker, type LazyWorker } from './worker';
+
+export class Ctx implements vscode.Disposable {
+  readonly log: Log;
+  readonly config: Config;
+  readonly analyses: DocumentAnalyses;
+  /** The latest Results of each model file: lenses, result diagnostics and the panel read it. */
+  readonly results: ModelResultsStore;
+  /** The worker process, started by the first command that runs a job. */
+  readonly worker: LazyWorker;
+  /** Runs one worker job at a time, with progress and cancel. */
+  readonly runner: CheckRunner;
+  readonly status: BackendStatus;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    readonly extension: vscode.ExtensionContext,
+    readonly analyzer: ModelAnalyzer,
+  ) {
+    this.log = this.own(new Log(SOURCE));
+    this.config = this.own(new Config());
+    this.analyses = this.own(new DocumentAnalyses(analyzer, this.log));
+    this.results = this.own(new ModelResultsStore(this.log));
+    const gpuDir = gpuBackendDir(extension);
+    this.worker = this.own(lazyWorker(extension.extensionUri, this.log, () => workerEnv(gpuDir)));
+    this.runner = this.own(new CheckRunner(this.worker, this.log));
+    this.status = this.own(new BackendStatus(this.runner, this.config, this.results));
+    // Drives the editor title's Run / Cancel buttons.
+    this.own(this.runner.onDidChange(() => void vscode.commands.executeCommand('setContext', 'dynn.running', this.runner.runningOn() !== undefined)));
+  }
+
+  /** Takes ownership of a disposable; it is disposed with the context, last-in first-out. */
+  own<T extends vscode.Disposable>(d: T): T {
+    this.disposables.push(d);
+    return d;
+  }
+
+  /** Registers the language features for model files. */
+  registerProviders(): void {
+    const { analyses, log } = this;
+    this.own(new DiagnosticsController(analyses, this.config, log));
+    this.own(vscode.languages.registerHoverProvider(MODEL_SELECTOR, new ModelHoverProvider(analyses, this.analyzer, log)));
+    this.own(vscode.languages.registerDocumentSymbolProvider(MODEL_SELECTOR, new ModelSymbolProvider(analyses, log), { label: 'DyNN model' }));
+    const lenses = this.own(new ModelCodeLensProvider(analyses, this.results, this.runner, this.config, log));
+    this.own(vscode.languages.registerCodeLensProvider(MODEL_SELECTOR, lenses));
+    this.own(vscode.languages.registerCodeActionsProvider(MODEL_SELECTOR, new ModelQuickFixProvider(analyses, log), ModelQuickFixProvider.metadata));
+    this.own(vscode.languages.registerCompletionItemProvider(YAML_SELECTOR, new YamlCompletionProvider(this.analyzer, log), ...COMPLETION_TRIGGERS));
+    const resultDiagnostics = this.own(new ResultDiagnostics(analyses, this.results, this.config, log));
+    this.own(vscode.languages.registerCodeActionsProvider(MODEL_SELECTOR, resultDiagnostics, ResultDiagnostics.metadata));
+    // The panel's serializer must exist at activation so a reloaded window gets its panels back from the store.
+    this.own(
+      ResultsPanel.register(this.extension, {
+        extensionUri: this.extension.extensionUri,
+        store: this.results,
+        handlers: {
+          applySuggestion: (uri, suggestion) => applySuggestion(uri, suggestion, analyses, log),
+          currentSpecHash: async (uri) => analyses.get(await vscode.workspace.openTextDocument(uri)).analysis.specHash,
+        },
+        log,
+      }),
+    );
+  }
+
+  /** Registers a command whose handler never throws into the host: failures are logged and shown. */
+  registerCommand(id: string, handler: (...args: unknown[]) => unknown): void {
+    this.own(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          return await handler(...args);
+        } catch (err) {
+          if (err instanceof UserError) {
+            // Something the user can act on: no stack, no "failed".
+            this.log.warn(`Command ${id}: ${err.message}`);
+            void vscode.window.showWarningMessage(`DyNN Lens: ${err.message}`);
+            return undefined;
+          }
+          this.log.error(`Command ${id}`, err);
+          void vscode.window.showErrorMessage(`DyNN Lens: ${id} failed: ${err instanceof Error ? err.message : String(err)}`);
+          return undefined;
+        }
+      }),
+    );
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0).reverse()) {
+      try {
+        d.dispose();
+      } catch (err) {
+        // The log may already be gone; nothing else can be told at shutdown.
+        console.error('DyNN Lens: dispose failed', err);
+      }
+    }
+  }
+}

@@ -1,0 +1,34 @@
+// The worker process as the editor sees it: created on the first command that needs it (never at activation),
+// its log lines go to the extension's log, and it is stopped with the context.
+import * as vscode from 'vscode';
+import type { WorkerClient } from '../worker/client';
+import { Lazy } from './lazy';
+import type { Log } from './log';
+
+export type LazyWorker = Lazy<WorkerClient & vscode.Disposable>;
+
+/**
+ * `env` is read when the child starts: it carries e.g. NODE_PATH to the GPU backend installed in the extension's
+ * storage folder, so the engine's backend lookup finds it without touching the user's project.
+ */
+export function lazyWorker(extensionUri: vscode.Uri, log: Log, env: () => Record<string, string> = () => ({})): LazyWorker {
+  return new Lazy(async () => {
+    // Required here so activation does not even evaluate the client module.
+    const { WorkerClient } = await import('../worker/client');
+    const workerPath = vscode.Uri.joinPath(extensionUri, 'dist', 'worker.js').fsPath;
+    log.info(`Starting the DyNN worker (${workerPath})`);
+    const extra = env();
+    if (Object.keys(extra).length > 0) log.info(`Worker environment: ${JSON.stringify(extra)}`);
+    return new WorkerClient({
+      workerPath,
+      env: extra,
+      onLog: (entry) => {
+        const line = `[worker] ${entry.message}`;
+        if (entry.level === 'error') log.error(line);
+        else if (entry.level === 'warn') log.warn(line);
+        else if (entry.level === 'info') log.info(line);
+        else log.debug(line);
+      },
+    });
+  });
+}

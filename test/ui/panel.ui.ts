@@ -1,0 +1,209 @@
+// UI: the design loop as a person drives it. Pick the backend in the palette, run a check from the code lens of a
+// small model, wait for the results panel, check that its charts drew what they should (non-empty canvases with
+// the expected data-datasets) and that the gallery shows digits, export a report, and keep screenshots of the
+// panel in the dark and light themes.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { FrameLocator } from 'playwright-core';
+import { workbench } from './session';
+import type { Workbench } from './workbench';
+
+const MODEL_FILE = 'ui-tiny.dynn.yaml';
+const MODEL = `# UI-test model: trains and attacks in seconds.
+dynn: 1
+name: ui-tiny
+input: {shape: [28, 28, 1], range: [0, 1]}
+classes: 10
+backbone:
+  - {name: conv1, type: conv2d, filters: 4, kernel: 3, stride: 2, activation: relu}
+  - {name: conv2, type: conv2d, filters: 8, kernel: 3, stride: 2, activation: relu}
+  - {name: flatten, type: flatten}
+  - {name: classifier, type: dense, units: 10}
+exits:
+  - {name: exit1, after: conv2}
+policy: {kind: maxProb, threshold: 0.2}
+data: {source: mnist, trainFraction: 0.03}
+train: {epochs: 1, batchSize: 32, optimizer: adam, learningRate: 0.01, seed: 3}
+checks:
+  samples: 40
+  seed: 0
+  attacks:
+    - {id: pgd, kind: pgd, norm: linf, eps: [0.1, 0.2], step: 0.05, steps: 3, loss: average}
+    - {id: hijack, kind: hijack, norm: linf, eps: [0.2], step: 0.05, steps: 3}
+`;
+
+interface CanvasFacts {
+  datasets: string[] | null;
+  width: number;
+  height: number;
+  /** Pixels with some opacity: 0 means nothing was drawn. */
+  painted: number;
+}
+
+/** What each visible canvas of the webview holds (runs in the webview's frame; typed by hand, no DOM lib here). */
+function canvasFacts(webview: FrameLocator, selector: string): Promise<CanvasFacts[]> {
+  return webview.locator(selector).evaluateAll((elements) => {
+    interface Ctx2d { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } }
+    interface CanvasEl { width: number; height: number; offsetParent: unknown; getAttribute(n: string): string | null; getContext(k: '2d'): Ctx2d | null }
+    return (elements as unknown as CanvasEl[])
+      .filter((c) => c.offsetParent !== null)
+      .map((c) => {
+        const data = c.width > 0 && c.height > 0 ? c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data : undefined;
+        let painted = 0;
+        if (data) for (let i = 3; i < data.length; i += 4) if ((data[i] ?? 0) > 0) painted++;
+        const raw = c.getAttribute('data-datasets');
+        return { datasets: raw === null ? null : (JSON.parse(raw) as string[]), width: c.width, height: c.height, painted };
+      });
+  });
+}
+
+describe('UI: check from a code lens, results panel, report, themes', function () {
+  let wb: Workbench;
+
+  before(async function () {
+    this.timeout(120_000);
+    wb = await workbench();
+    fs.writeFileSync(path.join(wb.workspaceDir, MODEL_FILE), MODEL);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await wb.screenshot(`FAILED-${this.currentTest.fullTitle()}`).catch(() => undefined);
+  });
+
+  it('picks the wasm backend through Select Backend', async () => {
+    // Opening a model file activates the extension (and lets the workbench finish loading its contributions).
+    await wb.openFile(MODEL_FILE);
+    await wb.codeLensTexts();
+    await wb.runCommand('DyNN: Select Backend');
+    const row = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'WebAssembly with SIMD' }).first();
+    await row.waitFor({ state: 'visible', timeout: 10_000 });
+    await row.click();
+    const settings = path.join(wb.workspaceDir, '.vscode', 'settings.json');
+    const deadline = Date.now() + 10_000;
+    while (!/"dynn\.backend":\s*"wasm"/.test(fs.readFileSync(settings, 'utf8'))) {
+      if (Date.now() > deadline) throw new Error(`dynn.backend not written to ${settings}: ${fs.readFileSync(settings, 'utf8')}`);
+      await wb.page.waitForTimeout(200);
+    }
+  });
+
+  it('runs a check from the Check lens and shows the results panel with drawn charts', async function () {
+    this.timeout(240_000);
+    const lenses = await wb.codeLensTexts();
+    assert.ok(lenses.some((l) => /MFLOPs|kFLOPs|FLOPs/.test(l)), lenses.join(' | '));
+    const check = wb.page.locator('.monaco-editor .codelens-decoration a', { hasText: /^\s*Check\s*$/ }).first();
+    await check.click();
+    // When the check ends the lenses carry the measured figures and the panel opens beside the file.
+    const deadline = Date.now() + 200_000;
+    let measured = await wb.codeLensTexts();
+    while (!measured.some((l) => /clean acc \d+%/.test(l) && /40 samples/.test(l))) {
+      if (Date.now() > deadline) throw new Error(`no measured figures on the lenses: ${measured.join(' | ')}`);
+      await wb.page.waitForTimeout(500);
+      measured = await wb.codeLensTexts();
+    }
+    await wb.webview().locator('[data-results-hash]').waitFor({ state: 'attached', timeout: 30_000 });
+    assert.ok(measured.some((l) => /exit here · hijack \d+% at eps 0\.2/.test(l)), measured.join(' | '));
+
+    const tabs = await wb.webview().locator('[data-tab]').all();
+    assert.ok(tabs.length >= 3, `only ${tabs.length} tabs`);
+    const drawn: CanvasFacts[] = [];
+    for (const tab of tabs) {
+      await tab.click();
+      await wb.page.waitForTimeout(400); // chart.js animates its first frame
+      drawn.push(...(await canvasFacts(wb.webview(), 'canvas[data-datasets]')));
+    }
+    const labels = drawn.map((c) => c.datasets ?? []);
+    const robustness = drawn.find((c) => c.datasets?.includes('pgd (L∞): dynamic'));
+    assert.ok(robustness, `no robustness chart among ${JSON.stringify(labels)}`);
+    assert.ok(robustness.datasets?.includes('pgd (L∞): final exit'), JSON.stringify(robustness.datasets));
+    const exits = drawn.find((c) => c.datasets?.includes('exit exit1') && c.datasets.includes('exit final'));
+    assert.ok(exits, `no exit-distribution chart among ${JSON.stringify(labels)}`);
+    for (const c of drawn) {
+      assert.ok(c.width > 0 && c.height > 0, `an empty canvas: ${JSON.stringify(c)}`);
+      assert.ok(c.painted > 100, `a chart drew nothing: ${JSON.stringify(c)}`);
+    }
+  });
+
+  it('shows adversarial digits in the gallery', async () => {
+    await wb.webview().locator('[data-tab="gallery"]').click();
+    const items = wb.webview().locator('[data-gallery-item]');
+    await items.first().waitFor({ state: 'visible', timeout: 10_000 });
+    assert.ok((await items.count()) > 0);
+    const pixels = await canvasFacts(wb.webview(), 'canvas[data-gallery]');
+    assert.ok(pixels.length >= 2, `gallery canvases: ${pixels.length}`);
+    assert.ok(pixels.every((p) => p.painted > 0), JSON.stringify(pixels));
+  });
+
+  it('saves screenshots of the panel in the dark and light themes', async () => {
+    const gallery = await wb.screenshot('results-panel-gallery-dark', { theme: 'dark' });
+    await wb.webview().locator('[data-tab]', { hasText: 'Robustness' }).click();
+    await wb.webview().locator('[data-panel]:not([hidden]) canvas[data-datasets]').first().scrollIntoViewIfNeeded();
+    await wb.page.waitForTimeout(600);
+    const dark = await wb.screenshot('results-panel-dark');
+    const light = await wb.screenshot('results-panel-light', { theme: 'light' });
+    // The charts re-theme with the workbench: the light screenshot must differ from the dark one.
+    await wb.page.waitForTimeout(600);
+    const relit = await wb.screenshot('results-panel-light');
+    for (const f of [gallery, dark, light, relit]) assert.ok(fs.statSync(f).size > 20_000, `${f} looks empty`);
+    assert.notDeepStrictEqual(fs.readFileSync(dark), fs.readFileSync(relit));
+    await wb.setTheme('dark');
+  });
+
+  it("sweeps the thresholds from the palette and applies a suggestion with the panel's Apply button", async function () {
+    this.timeout(200_000);
+    await wb.runCommand('View: Focus First Editor Group');
+    await wb.runCommand('DyNN: Sweep Exit Thresholds');
+    // The panel replays the new results when the store changes; the sweep tab lists the measured suggestions.
+    await wb.webview().locator('[data-tab]', { hasText: 'Sweeps' }).click();
+    await wb.webview().locator('button[data-apply]').first().waitFor({ state: 'visible', timeout: 180_000 });
+    await wb.screenshot('results-panel-suggestions');
+    // Removing the only exit would break the file's hijack check: the editor refuses it and the panel says why.
+    const removal = wb.webview().locator('button[data-apply][aria-label^="Apply: remove exit1"]');
+    if ((await removal.count()) > 0) {
+      await removal.click();
+      await wb.webview().getByText(/Could not apply: .*would leave the file with an error/).first().waitFor({ state: 'visible', timeout: 10_000 });
+    }
+    const apply = wb.webview().locator('button[data-apply][aria-label*="threshold"]').first();
+    await apply.click();
+    // The edit lands in the model file (undoably): its figures are now stale.
+    const deadline = Date.now() + 20_000;
+    let lenses = await wb.codeLensTexts();
+    while (!lenses.some((l) => l.includes('(stale)'))) {
+      if (Date.now() > deadline) throw new Error(`the applied suggestion did not mark the figures stale: ${lenses.join(' | ')}`);
+      await wb.page.waitForTimeout(300);
+      lenses = await wb.codeLensTexts();
+    }
+    await wb.webview().locator('[data-banner="stale"]').waitFor({ state: 'visible', timeout: 10_000 });
+    await wb.screenshot('results-panel-after-apply');
+    await wb.runCommand('View: Focus First Editor Group');
+    await wb.page.keyboard.press('Control+Z');
+    const restored = Date.now() + 20_000;
+    while ((await wb.codeLensTexts()).some((l) => l.includes('(stale)'))) {
+      if (Date.now() > restored) throw new Error('undo did not restore the measured design');
+      await wb.page.waitForTimeout(300);
+    }
+  });
+
+  it('exports a Markdown report through the command and the save dialog', async () => {
+    // The model is open beside the panel: focus its editor so the command acts on it.
+    await wb.runCommand('View: Focus First Editor Group');
+    await wb.runCommand('DyNN: Export Report');
+    const md = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Markdown' }).first();
+    await md.waitFor({ state: 'visible', timeout: 10_000 });
+    await md.click();
+    // code-server's save dialog is a quick input holding the proposed path: accept it.
+    const input = wb.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await wb.page.waitForTimeout(500);
+    await wb.page.keyboard.press('Enter');
+    const report = path.join(wb.workspaceDir, 'ui-tiny.report.md');
+    const deadline = Date.now() + 15_000;
+    while (!fs.existsSync(report)) {
+      if (Date.now() > deadline) throw new Error(`no report at ${report}; workspace holds ${fs.readdirSync(wb.workspaceDir).join(', ')}`);
+      await wb.page.waitForTimeout(250);
+    }
+    const text = fs.readFileSync(report, 'utf8');
+    assert.match(text, /ui-tiny/);
+    assert.match(text, /pgd/);
+  });
+});
