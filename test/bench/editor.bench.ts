@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { execFileSync } from 'child_process';
 import { analyzeText } from '../../src/spec';
 import { advise } from '../../src/advice';
 import { bigModel } from '../fixtures/big-model';
@@ -38,7 +39,8 @@ async function activation(): Promise<Record<string, unknown>> {
     launchBrowser(t: unknown): Promise<import('playwright-core').Browser>;
   };
   /* eslint-enable @typescript-eslint/no-require-imports */
-  if (!fs.existsSync(path.join(root, 'dist', 'extension.js'))) throw new Error('dist/extension.js missing: run `npx webpack --mode production` first');
+  // Measure what ships: the production bundle of the extension.
+  execFileSync(process.execPath, [require.resolve('webpack-cli/bin/cli.js'), '--mode', 'production', '--config-name', 'extension'], { cwd: root, stdio: 'ignore' });
   const tools = ensureTools();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dynn-bench-activation-'));
   const workspace = path.join(tmp, 'empty-workspace');
