@@ -22,15 +22,20 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/** Fisher-Yates shuffle in place, drawing from `random`. */
+export function shuffleInPlace(a: Int32Array, random: () => number): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const t = a[i] as number;
+    a[i] = a[j] as number;
+    a[j] = t;
+  }
+}
+
 /** Fisher-Yates permutation of 0..n-1 drawn from `random`. */
 export function permutation(n: number, random: () => number): Int32Array {
   const p = new Int32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const t = p[i] as number;
-    p[i] = p[j] as number;
-    p[j] = t;
-  }
+  shuffleInPlace(p, random);
   return p;
 }

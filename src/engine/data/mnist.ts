@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { DataError } from './errors';
-import { mulberry32, shuffleInPlace } from './rng';
+import { mulberry32, shuffleInPlace } from '../random';
 
 export const MNIST_SPLIT_SEED = 20240521;
 export const MNIST_PIXELS = 784;
