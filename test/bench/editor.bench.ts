@@ -28,15 +28,15 @@ function analyseAndAdvise(): Record<string, unknown> {
   return { lines: text.split('\n').length, firstCallMs: firstMs, medianMs: median(times), minMs: Math.min(...times), goalMs: 30 };
 }
 
-interface HarnessServer { origin: string; port: number; stop(): Promise<void> }
+interface HarnessServer { origin: string; port: number; stop: () => Promise<void> }
 
 async function activation(): Promise<Record<string, unknown>> {
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { ensureTools } = require(path.join(root, 'test/harness/tools.js')) as { ensureTools(): { chromium: string } };
-  const { startServer } = require(path.join(root, 'test/harness/server.js')) as { startServer(t: unknown): Promise<HarnessServer> };
+  const { ensureTools } = require(path.join(root, 'test/harness/tools.js')) as { ensureTools: () => { chromium: string } };
+  const { startServer } = require(path.join(root, 'test/harness/server.js')) as { startServer: (t: unknown) => Promise<HarnessServer> };
   const { workbenchUrl, launchBrowser } = require(path.join(root, 'test/harness/workbench.js')) as {
-    workbenchUrl(s: HarnessServer, o: Record<string, unknown>): string;
-    launchBrowser(t: unknown): Promise<import('playwright-core').Browser>;
+    workbenchUrl: (s: HarnessServer, o: Record<string, unknown>) => string;
+    launchBrowser: (t: unknown) => Promise<import('playwright-core').Browser>;
   };
   /* eslint-enable @typescript-eslint/no-require-imports */
   // Measure what ships: the production bundle of the extension.
