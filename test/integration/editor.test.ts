@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { Diagnostic as Finding } from '../../src/spec/types';
 import type { Results } from '../../src/studies/results';
 import type { InfoResult } from '../../src/worker/builtinJobs';
+import { LENS_FIXTURE } from '../unit/editor/fixture';
 import { cloneResults } from '../unit/panel/fixtures';
 
 const EXTENSION_ID = 'dynn-lens.dynn-lens';
@@ -24,33 +25,8 @@ interface Api {
   results: ResultsStoreApi;
 }
 
-// Same model as test/unit/editor/fixture.ts (which checks the numbers by hand in plain Node).
-const MODEL = `# Fixture for the editor tests: one exit, one gate, no input range (a fixable finding).
-dynn: 1
-name: lens-fixture
-input:
-  shape: [28, 28, 1]
-classes: 10
-backbone:
-  - { type: conv2d, name: conv1, filters: 8, kernel: 3, activation: relu }
-  - { type: maxPool, name: pool1, size: 2 }
-  - { type: conv2d, name: conv2, filters: 16, kernel: 3, activation: relu }
-  - type: residual
-    name: res1
-    layers:
-      - { type: conv2d, name: res1a, filters: 16, kernel: 3, activation: relu }
-      - { type: conv2d, name: res1b, filters: 16, kernel: 3 }
-  - { type: globalPool, name: gap, mode: avg }
-  - { type: dense, name: logits, units: 10 }
-exits:
-  - name: e1
-    after: conv2
-    threshold: 0.95
-gates:
-  - name: g1
-    block: res1
-    threshold: 0.5
-`;
+// The same model the editor unit tests check by hand in plain Node.
+const MODEL = LENS_FIXTURE;
 
 async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
