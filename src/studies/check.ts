@@ -3,6 +3,7 @@
 // the engine cache holds (trained on first use) and the file's test split.
 import * as tf from '@tensorflow/tfjs';
 import { exitDecider, robustAboveCleanFlag } from '../attacks';
+import { runWithFallback } from '../engine/backend';
 import { loadOrTrain, type LoadOrTrainResult } from '../engine/cache';
 import { loadData } from '../engine/data';
 import type { Network } from '../engine/network';
@@ -143,7 +144,19 @@ export async function runCheck(input: CheckInput, options: CheckOptions = {}): P
   let weights: { model: LoadOrTrainResult; twin?: LoadOrTrainResult } | undefined;
   try {
     weights = await weightsFor(spec, input.workspaceRoot, data, needTwin, options);
-    return await measure(input, options, plan, spec, data, weights, backend, started);
+    const w = weights;
+    // An out-of-memory error retries the measurement with half the batch, a backend failure on the next backend;
+    // either is said in the provenance and as a flag, since the figures then come from another configuration.
+    const run = await runWithFallback(({ batchSize }) => measure(input, options, { ...plan, batchSize }, spec, data, w, backend, started), {
+      batchSize: plan.batchSize,
+      onFallback: (message) => report({ phase: 'setup', message }),
+    });
+    if (run.fallbacks.length > 0) {
+      run.result.provenance.backend = run.backend.name;
+      run.result.provenance.backendReason = `${run.backend.reason}; ${run.fallbacks.join('; ')}`;
+      run.result.flags.push({ code: 'fallback', severity: 'warning', message: `The run fell back: ${run.fallbacks.join('; ')}` });
+    }
+    return run.result;
   } finally {
     weights?.model.model.dispose();
     weights?.twin?.model.dispose();

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
 import { loadOrTrain } from '../../../src/engine/cache';
+import { Network } from '../../../src/engine/network';
 import { checkResults } from '../../../src/panel/resultsCheck';
 import { CheckInputError, runCheck } from '../../../src/studies/check';
 import type { AttackResult, Results } from '../../../src/studies/results';
@@ -174,6 +175,28 @@ describe('studies: runCheck on a tiny model', function () {
     assert.equal(other.attacks[0]?.id, 'pgd@0.05');
     assert.equal(other.samples.length, 16);
     assert.equal(other.attacks[0]?.gradEvals, 16 * 3);
+  });
+
+  it('an out-of-memory error mid-run retries with half the batch and says so in the provenance and a flag', async () => {
+    // Make dynamic inference run out of memory at batches above 8, as a GPU would on a too large batch.
+    const original = Network.prototype.runDynamic;
+    let refused = 0;
+    Network.prototype.runDynamic = function (this: Network, ...args: Parameters<Network['runDynamic']>) {
+      if ((args[1]?.batchSize ?? 128) > 8) {
+        refused++;
+        return Promise.reject(new Error('OOM when allocating tensor with shape [256,28,28,16]'));
+      }
+      return original.apply(this, args);
+    };
+    try {
+      const r = await runCheck(input, { backend: 'cpu', attacks: ['pgd'], eps: [0.05], samples: 16, batchSize: 32 });
+      assert.ok(refused >= 2, `refused ${refused} times`);
+      assert.match(r.provenance.backendReason, /out of memory on cpu at batch 32: retried with batch 16; out of memory on cpu at batch 16: retried with batch 8/);
+      assert.ok(r.flags.some((f) => f.code === 'fallback' && /retried with batch 8/.test(f.message)));
+      assert.equal(r.attacks.length, 1);
+    } finally {
+      Network.prototype.runDynamic = original;
+    }
   });
 
   it('refuses unknown attacks, bad eps and bad sample counts with a clear message', async () => {
