@@ -2,7 +2,9 @@
 // only the exit heads on the frozen backbone (exits-only). Seeded shuffles and dropout make runs repeatable.
 import * as tf from '@tensorflow/tfjs';
 import type { ModelSpec, TrainSpec } from '../spec/types';
+import { currentBackend } from './backend';
 import type { RunContext, WeightGroup } from './layers';
+import { assertFitsInMemory, availableBytes } from './memory';
 import { buildModel, buildStaticTwin, type Network } from './network';
 import { mulberry32, permutation } from './random';
 import type { CancelToken, Dataset, Progress } from './types';
@@ -80,6 +82,8 @@ function phasesFor(model: Network, train: TrainSpec): Phase[] {
 /** Builds and trains the network of a spec (or its static twin) on `train`. */
 export async function trainModel(spec: ModelSpec, data: { train: Dataset }, options: TrainOptions = {}): Promise<TrainResult> {
   const seed = options.seed ?? spec.train.seed;
+  const backend = currentBackend()?.name;
+  assertFitsInMemory(spec, options.batchSize ?? spec.train.batchSize, true, availableBytes(backend), backend ?? tf.getBackend());
   const model = options.staticTwin ? buildStaticTwin(spec, { seed }) : buildModel(spec, { seed });
   try {
     const metrics = await trainNetwork(model, data.train, { ...options, seed });

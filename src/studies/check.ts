@@ -3,7 +3,8 @@
 // the engine cache holds (trained on first use) and the file's test split.
 import * as tf from '@tensorflow/tfjs';
 import { exitDecider, robustAboveCleanFlag } from '../attacks';
-import { runWithFallback } from '../engine/backend';
+import { currentBackend, runWithFallback } from '../engine/backend';
+import { assertFitsInMemory, availableBytes } from '../engine/memory';
 import { loadOrTrain, type LoadOrTrainResult } from '../engine/cache';
 import { loadData } from '../engine/data';
 import type { Network } from '../engine/network';
@@ -137,6 +138,7 @@ export async function runCheck(input: CheckInput, options: CheckOptions = {}): P
   report({ phase: 'setup', fraction: 0, message: 'Starting the compute backend' });
   const backend = await ensureBackend(options.backend);
   const spec = input.spec;
+  assertFitsInMemory(spec, plan.batchSize, false, availableBytes(currentBackend()?.name), backend.backend);
   options.cancel?.throwIfCancelled();
   report({ phase: 'data', fraction: 0, message: 'Loading data' });
   const data = await loadData(spec, input.workspaceRoot, { maxTest: plan.samples });
