@@ -13,3 +13,7 @@ export type { Evaluation } from './evaluate';
 export { loadOrTrain, loadWeights, saveWeights, cacheKey, cacheDir, CacheError, CACHE_FORMAT_VERSION } from './cache';
 export type { LoadOrTrainResult } from './cache';
 export { conv2dFast, depthwiseConv2dFast, maxPoolFast } from './fastgrad';
+export { importLayersModel, ImportedModel, parseImportSidecar, ImportError } from './import';
+export type { ImportSidecar } from './import';
+export type { SegmentProfile } from './network';
+export { gatherRows } from './rows';

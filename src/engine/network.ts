@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { computeCost } from '../spec/cost';
 import type { CostReport, ExitSpec, GateSpec, ModelSpec, Shape } from '../spec/types';
 import { applyChain, buildChain, buildLayer, ResidualRuntime, type NamedWeight, type RunContext, type RuntimeLayer, type WeightGroup } from './layers';
+import { gatherRows } from './rows';
 import { decideExit, initialPolicyState, policyFromSpec, type PolicyState } from './policy';
 import type { DynamicModel, DynamicRun, InferenceOptions, MultiExitOutputs } from './types';
 
@@ -12,6 +13,30 @@ import type { DynamicModel, DynamicRun, InferenceOptions, MultiExitOutputs } fro
 export interface DynamicOptions extends InferenceOptions {
   /** Called before each top-level layer runs with how many samples (or gated samples) it runs on. */
   onLayer?: (layerName: string, samples: number) => void;
+}
+
+/** Where inference time goes: one backbone segment (the layers up to an exit, or after the last one) and the
+ *  exit head read there, with wall milliseconds for all `samples` and FLOPs per sample from the cost model. */
+export interface SegmentProfile {
+  /** The exit that closes the segment ('final' for the last one). */
+  name: string;
+  /** Top-level backbone layers in the segment. */
+  layers: string[];
+  samples: number;
+  backboneMs: number;
+  backboneFlopsPerSample: number;
+  headMs: number;
+  headFlopsPerSample: number;
+}
+
+/** Inference-time conv(+batchNorm)(+ReLU) groups folded into one fused conv, keyed by the conv's index. */
+type Folds = Map<number, { filter: tf.Tensor4D; bias: tf.Tensor1D; activation: 'relu' | 'linear'; span: number }>;
+
+function disposeFolds(folds: Folds): void {
+  for (const f of folds.values()) {
+    f.filter.dispose();
+    f.bias.dispose();
+  }
 }
 
 export interface BuildOptions {
@@ -84,6 +109,9 @@ export class Network implements DynamicModel {
     readonly isStaticTwin: boolean,
     readonly seed: number,
   ) {
+    if (spec.import !== undefined) {
+      throw new Error(`Model '${spec.name}' imports a TF.js Layers model (${spec.import.model}); load it with importLayersModel, it has no layers to build.`);
+    }
     this.name = isStaticTwin ? `${spec.name} (static twin)` : spec.name;
     this.inputShape = [...spec.input.shape];
     this.inputRange = spec.input.range ?? [0, 1];
@@ -210,87 +238,167 @@ export class Network implements DynamicModel {
     const ctx: RunContext = { training: false };
     const folds = this.foldConvBatchNorm();
     try {
-    for (let begin = 0; begin < n; begin += batchSize) {
-      const size = Math.min(batchSize, n - begin);
-      let alive = Array.from({ length: size }, (_, i) => begin + i);
-      let states: PolicyState[] = alive.map(() => initialPolicyState());
-      let h: tf.Tensor = tf.slice(x, begin, size);
-      const replace = (next: tf.Tensor): void => {
-        // Identity layers (dropout at inference) hand back their input.
-        if (next === h) return;
+      for (let begin = 0; begin < n; begin += batchSize) {
+        const size = Math.min(batchSize, n - begin);
+        let alive = Array.from({ length: size }, (_, i) => begin + i);
+        let states: PolicyState[] = alive.map(() => initialPolicyState());
+        let h: tf.Tensor = tf.slice(x, begin, size);
+        const replace = (next: tf.Tensor): void => {
+          // Identity layers (dropout at inference) hand back their input.
+          if (next === h) return;
+          h.dispose();
+          h = next;
+        };
+        for (let i = 0; i < this.top.length && alive.length > 0; i++) {
+          const layer = this.top[i] as RuntimeLayer;
+          const gateIndex = this.gates.findIndex((g) => g.at === i);
+          const gate = this.gates[gateIndex];
+          if (gate !== undefined && layer instanceof ResidualRuntime && !options.gatesAlwaysOn) {
+            const probs = await readBack(tf.tidy(() => tf.reshape(tf.sigmoid(applyChain(gate.head, h, ctx)), [-1])));
+            const threshold = gateThresholds[gateIndex] ?? gate.spec.threshold;
+            const fired: number[] = [];
+            const closed: number[] = [];
+            alive.forEach((s, j) => {
+              run.flops[s] = (run.flops[s] ?? 0) + gate.headFlops;
+              if ((probs[j] ?? 0) >= threshold) {
+                fired.push(j);
+                run.gatesFired[s * gateCount + gateIndex] = 1;
+                run.flops[s] = (run.flops[s] ?? 0) + (this.topFlops[i] ?? 0);
+              } else closed.push(j);
+            });
+            options.onLayer?.(layer.spec.name, fired.length);
+            replace(tf.tidy(() => this.applyGated(layer, h, fired, closed, ctx)));
+          } else {
+            const last = this.lastOfStep(i, folds);
+            for (let j = i; j <= last; j++) {
+              if (j === i && gateIndex >= 0) for (const s of alive) run.gatesFired[s * gateCount + gateIndex] = 1;
+              for (const s of alive) run.flops[s] = (run.flops[s] ?? 0) + (this.topFlops[j] ?? 0);
+              options.onLayer?.(this.top[j]?.spec.name ?? '', alive.length);
+            }
+            const input = h;
+            replace(tf.tidy(() => this.applyStep(i, input, folds, ctx)));
+            i = last;
+          }
+          for (let e = 0; e < exitCount; e++) {
+            const exit = this.exits[e] as ExitRuntime;
+            if (exit.at !== i || policy.enabled?.[e] === false || alive.length === 0) continue;
+            // One softmax and one readback per exit; the policy reads the same probabilities the record keeps.
+            const input = h;
+            const probs = await readBack(tf.tidy(() => tf.softmax(applyChain(exit.head, input, ctx))));
+            const keep: number[] = [];
+            alive.forEach((s, j) => {
+              run.flops[s] = (run.flops[s] ?? 0) + exit.headFlops;
+              const state = states[j] as PolicyState;
+              if (decideExit(policy, e, probs, j * this.classes, this.classes, state)) this.record(run, s, e, probs, j);
+              else keep.push(j);
+            });
+            if (keep.length < alive.length) {
+              alive = keep.map((j) => alive[j] as number);
+              states = keep.map((j) => states[j] as PolicyState);
+              if (keep.length > 0) replace(gatherRows(h, keep));
+            }
+          }
+        }
+        if (alive.length > 0) {
+          const last = h;
+          const probs = await readBack(tf.tidy(() => tf.softmax(last)));
+          alive.forEach((s, j) => this.record(run, s, exitCount, probs, j));
+        }
         h.dispose();
-        h = next;
-      };
-      for (let i = 0; i < this.top.length && alive.length > 0; i++) {
-        const layer = this.top[i] as RuntimeLayer;
-        const gateIndex = this.gates.findIndex((g) => g.at === i);
-        const gate = this.gates[gateIndex];
-        if (gate !== undefined && layer instanceof ResidualRuntime && !options.gatesAlwaysOn) {
-          const probs = await readBack(tf.tidy(() => tf.reshape(tf.sigmoid(applyChain(gate.head, h, ctx)), [-1])));
-          const threshold = gateThresholds[gateIndex] ?? gate.spec.threshold;
-          const fired: number[] = [];
-          const closed: number[] = [];
-          alive.forEach((s, j) => {
-            run.flops[s] = (run.flops[s] ?? 0) + gate.headFlops;
-            if ((probs[j] ?? 0) >= threshold) {
-              fired.push(j);
-              run.gatesFired[s * gateCount + gateIndex] = 1;
-              run.flops[s] = (run.flops[s] ?? 0) + (this.topFlops[i] ?? 0);
-            } else closed.push(j);
-          });
-          options.onLayer?.(layer.spec.name, fired.length);
-          replace(tf.tidy(() => this.applyGated(layer, h, fired, closed, ctx)));
-        } else if (folds.has(i)) {
-          const fold = folds.get(i) as { filter: tf.Tensor4D; bias: tf.Tensor1D; activation: 'relu' | 'linear'; span: number };
-          const conv = (this.top[i] as RuntimeLayer).conv as NonNullable<RuntimeLayer['conv']>;
-          for (let j = i; j < i + fold.span; j++) {
-            for (const s of alive) run.flops[s] = (run.flops[s] ?? 0) + (this.topFlops[j] ?? 0);
-            options.onLayer?.(this.top[j]?.spec.name ?? '', alive.length);
-          }
-          replace(
-            tf.tidy(() =>
-              tf.fused.conv2d({ x: h as tf.Tensor4D, filter: fold.filter, strides: conv.stride, pad: conv.padding, bias: fold.bias, activation: fold.activation }),
-            ),
-          );
-          i += fold.span - 1;
-        } else {
-          if (gateIndex >= 0) for (const s of alive) run.gatesFired[s * gateCount + gateIndex] = 1;
-          for (const s of alive) run.flops[s] = (run.flops[s] ?? 0) + (this.topFlops[i] ?? 0);
-          options.onLayer?.(layer.spec.name, alive.length);
-          replace(tf.tidy(() => layer.apply(h, ctx)));
-        }
-        for (let e = 0; e < exitCount; e++) {
-          const exit = this.exits[e] as ExitRuntime;
-          if (exit.at !== i || policy.enabled?.[e] === false || alive.length === 0) continue;
-          const probs = await readBack(tf.tidy(() => tf.softmax(applyChain(exit.head, h, ctx))));
-          const keep: number[] = [];
-          alive.forEach((s, j) => {
-            run.flops[s] = (run.flops[s] ?? 0) + exit.headFlops;
-            const state = states[j] as PolicyState;
-            if (decideExit(policy, e, probs, j * this.classes, this.classes, state)) this.record(run, s, e, probs, j);
-            else keep.push(j);
-          });
-          if (keep.length < alive.length) {
-            alive = keep.map((j) => alive[j] as number);
-            states = keep.map((j) => states[j] as PolicyState);
-            if (keep.length > 0) replace(tf.tidy(() => tf.gather(h, keep)));
-          }
-        }
       }
-      if (alive.length > 0) {
-        const probs = await readBack(tf.tidy(() => tf.softmax(h)));
-        alive.forEach((s, j) => this.record(run, s, exitCount, probs, j));
-      }
-      h.dispose();
-    }
     } finally {
-      for (const f of folds.values()) {
-        f.filter.dispose();
-        f.bias.dispose();
-      }
+      disposeFolds(folds);
     }
     run.millis = performance.now() - start;
     return run;
+  }
+
+  /**
+   * Wall time of each segment of the inference path (the backbone between exits, then the rest) and of each exit
+   * head, every sample through every part, in batches of `batchSize`; each part is synchronised before the clock
+   * stops, so the numbers add up. Gates run always-on. Best (minimum) of `repeats` runs per part.
+   */
+  profileSegments(x: tf.Tensor, batchSize = DEFAULT_INFERENCE_BATCH, repeats = 3): SegmentProfile[] {
+    this.assertAlive();
+    this.checkInput(x);
+    const n = x.shape[0] ?? 0;
+    const ctx: RunContext = { training: false };
+    const folds = this.foldConvBatchNorm();
+    const segments: SegmentProfile[] = [];
+    const open = (): SegmentProfile => ({ name: '', layers: [], samples: n, backboneMs: 0, backboneFlopsPerSample: 0, headMs: 0, headFlopsPerSample: 0 });
+    const best = (fn: () => tf.Tensor): number => {
+      let min = Infinity;
+      for (let r = 0; r < Math.max(1, repeats); r++) {
+        const t = performance.now();
+        const out = fn();
+        out.dataSync();
+        min = Math.min(min, performance.now() - t);
+        out.dispose();
+      }
+      return min;
+    };
+    try {
+      for (let begin = 0; begin < n; begin += batchSize) {
+        const size = Math.min(batchSize, n - begin);
+        let h: tf.Tensor = tf.slice(x, begin, size);
+        let current = open();
+        let index = 0;
+        for (let i = 0; i < this.top.length; i++) {
+          const last = this.lastOfStep(i, folds);
+          const input = h;
+          // A fresh tensor per run (identity layers hand back their input, which must outlive the step).
+          const step = (): tf.Tensor =>
+            tf.tidy(() => {
+              const out = this.applyStep(i, input, folds, ctx);
+              return out === input ? tf.clone(out) : out;
+            });
+          const ms = best(step);
+          const next = step();
+          h.dispose();
+          h = next;
+          for (let j = i; j <= last; j++) {
+            current.layers.push(this.top[j]?.spec.name ?? '');
+            current.backboneFlopsPerSample += this.topFlops[j] ?? 0;
+          }
+          current.backboneMs += ms;
+          i = last;
+          const exit = this.exits.find((e) => e.at === i);
+          if (exit !== undefined || i === this.top.length - 1) {
+            if (exit !== undefined) {
+              const at = h;
+              current.headMs += best(() => tf.tidy(() => tf.softmax(applyChain(exit.head, at, ctx))));
+              current.headFlopsPerSample = exit.headFlops;
+            }
+            current.name = exit?.spec.name ?? 'final';
+            const prior = segments[index];
+            if (prior === undefined) segments.push(current);
+            else {
+              prior.backboneMs += current.backboneMs;
+              prior.headMs += current.headMs;
+            }
+            index += 1;
+            current = open();
+          }
+        }
+        h.dispose();
+      }
+    } finally {
+      disposeFolds(folds);
+    }
+    return segments;
+  }
+
+  /** Index of the last top-level layer a step starting at `i` covers (a folded conv group spans several). */
+  private lastOfStep(i: number, folds: Folds): number {
+    return i + (folds.get(i)?.span ?? 1) - 1;
+  }
+
+  /** Inference step at top-level layer `i`: a folded conv(+BN+ReLU) as one fused conv, else the layer itself. */
+  private applyStep(i: number, h: tf.Tensor, folds: Folds, ctx: RunContext): tf.Tensor {
+    const fold = folds.get(i);
+    const layer = this.top[i] as RuntimeLayer;
+    if (fold === undefined || layer.conv === undefined) return layer.apply(h, ctx);
+    return tf.fused.conv2d({ x: h as tf.Tensor4D, filter: fold.filter, strides: layer.conv.stride, pad: layer.conv.padding, bias: fold.bias, activation: fold.activation });
   }
 
   /**
@@ -298,8 +406,8 @@ export class Network implements DynamicModel {
    * wide layers are dominated by passes over activations, not by FLOPs, so this is what makes the wall time of
    * a pass follow its FLOPs. Groups never span an exit or gate attachment point.
    */
-  private foldConvBatchNorm(): Map<number, { filter: tf.Tensor4D; bias: tf.Tensor1D; activation: 'relu' | 'linear'; span: number }> {
-    const folds = new Map<number, { filter: tf.Tensor4D; bias: tf.Tensor1D; activation: 'relu' | 'linear'; span: number }>();
+  private foldConvBatchNorm(): Folds {
+    const folds: Folds = new Map();
     const attached = (i: number): boolean => this.exits.some((e) => e.at === i) || this.gates.some((g) => g.at === i);
     for (let i = 0; i + 1 < this.top.length; i++) {
       const conv = this.top[i]?.conv;
@@ -324,12 +432,12 @@ export class Network implements DynamicModel {
   private applyGated(layer: ResidualRuntime, h: tf.Tensor, fired: number[], closed: number[], ctx: RunContext): tf.Tensor {
     if (closed.length === 0) return layer.apply(h, ctx);
     if (fired.length === 0) return layer.skipped(h);
-    const ran = layer.apply(tf.gather(h, fired), ctx);
-    const skipped = layer.skipped(tf.gather(h, closed));
+    const ran = layer.apply(gatherRows(h, fired), ctx);
+    const skipped = layer.skipped(gatherRows(h, closed));
     const order = new Int32Array(fired.length + closed.length);
     fired.forEach((j, k) => (order[j] = k));
     closed.forEach((j, k) => (order[j] = fired.length + k));
-    return tf.gather(tf.concat([ran, skipped], 0), Array.from(order));
+    return gatherRows(tf.concat([ran, skipped], 0), Array.from(order));
   }
 
   private record(run: DynamicRun, sample: number, exitIndex: number, probs: ArrayLike<number>, row: number): void {

@@ -5,7 +5,7 @@ import { DEFAULT_HEAD_POOL, DEFAULT_POLICY_THRESHOLD } from './limits';
 import { resolveUnion, schemaAtPointer, withDefaults, dynnSchema } from './schema';
 import { inferLayer } from './shapes';
 import type {
-  AttackLoss, AttackSpec, ChecksSpec, DataSpec, ExitPolicy, ExitSpec, GateSpec, Layer, ModelSpec, NodePath, Shape, TrainSpec,
+  AttackLoss, AttackSpec, ChecksSpec, DataSpec, ExitPolicy, ExitSpec, GateSpec, ImportSpec, Layer, ModelSpec, NodePath, Shape, TrainSpec,
 } from './types';
 
 type Obj = Record<string, unknown>;
@@ -43,7 +43,7 @@ export function buildSpec(raw: unknown, fileName?: string): ModelSpec {
     return { name, block: String(o.block), head, threshold: o.threshold as number, path };
   });
 
-  return {
+  const spec: ModelSpec = {
     version: 1,
     name: typeof root.name === 'string' ? root.name : modelNameFrom(fileName),
     input,
@@ -56,6 +56,15 @@ export function buildSpec(raw: unknown, fileName?: string): ModelSpec {
     train: buildTrain(root.train),
     checks: buildChecks(root.checks),
   };
+  if (root.import !== undefined) spec.import = buildImport(root.import);
+  return spec;
+}
+
+function buildImport(raw: unknown): ImportSpec {
+  const o = asObj(raw);
+  const spec: ImportSpec = { model: String(o.model), outputs: asArr(o.outputs).map(String), path: ['import'] };
+  if (Array.isArray(o.thresholds)) spec.thresholds = o.thresholds.map(Number);
+  return spec;
 }
 
 function modelNameFrom(fileName: string | undefined): string {

@@ -33,6 +33,7 @@ export interface SchemaNode {
   definitions?: Record<string, SchemaNode>;
   if?: SchemaNode;
   then?: SchemaNode;
+  not?: SchemaNode;
 }
 
 export const dynnSchema: SchemaNode = schemaJson;

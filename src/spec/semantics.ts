@@ -4,7 +4,7 @@
 import { LIMITS } from './limits';
 import { describeLayer, elements, formatShape, inferLayer, sameShape, type LayerOutcome } from './shapes';
 import type { SourceMap } from './source-map';
-import type { Diagnostic, Layer, ModelSpec, NodePath, Shape, Span } from './types';
+import type { Diagnostic, ImportSpec, Layer, ModelSpec, NodePath, Shape, Span } from './types';
 
 export interface SemanticsResult {
   diagnostics: Diagnostic[];
@@ -34,6 +34,13 @@ class Checker {
     const s = this.spec;
     if (!this.checkInput()) return { diagnostics: this.out, shapesOk: false };
     if (!this.checkLayerCount()) return { diagnostics: this.out, shapesOk: false };
+    if (s.import !== undefined) {
+      // Layers, shapes and cost come from the imported model (checked when the engine loads it).
+      this.checkImport(s.import);
+      this.checkData();
+      this.checkAttacks();
+      return { diagnostics: this.out, shapesOk: false };
+    }
     s.backbone.forEach((l, i) => this.topIndex.set(l.name, i));
     this.checkNames();
     this.checkBackboneShapes();
@@ -300,6 +307,35 @@ class Checker {
         this.add('gates/shape-change', `gate '${g.name}' cannot skip block '${g.block}': the block turns ${formatShape(inShape)} into ${formatShape(outShape)}, so skipping it would feed a ${formatShape(inShape)} map to layers that expect ${formatShape(outShape)} (SkipNet never gates downsampling blocks)`, blockSpan);
       }
       if (inShape) this.checkHead(g.head, inShape, 1, `gate '${g.name}'`);
+    }
+  }
+
+  private checkImport(imp: ImportSpec): void {
+    const s = this.spec;
+    for (const key of ['backbone', 'exits', 'gates'] as const) {
+      if (this.map.get([key]) !== undefined) {
+        this.add('import/conflict', `'${key}' cannot be used with 'import': the layers and exits come from the imported model`, this.span([key]));
+      }
+    }
+    const model = imp.model;
+    if (/^([a-zA-Z]:|[\\/]|~)/.test(model) || /^[a-z][a-z0-9+.-]*:/i.test(model)) {
+      this.add('import/path', `'model' must be a path relative to this file inside the workspace, got '${model}'`, this.span([...imp.path, 'model']));
+    }
+    const outputsSpan = this.span([...imp.path, 'outputs']);
+    const names = imp.outputs;
+    if (names[names.length - 1] !== 'final') this.add('import/outputs', `the last output is the final classifier and must be named 'final'; got '${names[names.length - 1] ?? ''}'`, outputsSpan);
+    if (names.slice(0, -1).includes('final')) this.add('import/outputs', `only the last output may be named 'final'`, outputsSpan);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup !== undefined) this.add('import/outputs', `output name '${dup}' is used twice; exit names must be unique`, outputsSpan);
+    if (imp.thresholds !== undefined && imp.thresholds.length !== names.length - 1) {
+      this.add('import/thresholds', `'thresholds' needs ${names.length - 1} values (one per internal exit, final excluded), got ${imp.thresholds.length}`, this.span([...imp.path, 'thresholds']));
+    }
+    const p = s.policy;
+    const span = this.span(p.path, 'threshold', 'kind');
+    if (p.kind === 'maxProb') this.checkExitThreshold(p.threshold, span);
+    if (p.kind === 'entropy' && !(p.threshold >= 0 && p.threshold <= 1)) this.add('policy/threshold', `an entropy threshold must be in [0, 1], got ${p.threshold}`, span);
+    if (p.kind === 'patience' && p.patience > names.length) {
+      this.add('policy/patience', `patience ${p.patience} needs ${p.patience} agreeing exits but the model has ${names.length} (with the final one): no sample can leave early`, this.span(p.path, 'patience'), 'warning');
     }
   }
 

@@ -223,6 +223,20 @@ export interface ModelSpec {
   data: DataSpec;
   train: TrainSpec;
   checks: ChecksSpec;
+  /** A pretrained TF.js Layers model whose outputs are the exits (docs/import.md); then backbone and exits are
+   *  empty and the layers, shapes and cost come from the imported model. */
+  import?: ImportSpec;
+}
+
+/** `import:` of a sidecar file: which model.json to load and which of its outputs is which exit. */
+export interface ImportSpec {
+  /** model.json, relative to the sidecar file. */
+  model: string;
+  /** Exit name per model output, in output order; the last is 'final'. */
+  outputs: string[];
+  /** Threshold per internal exit (final excluded); default the policy threshold. */
+  thresholds?: number[];
+  path: NodePath;
 }
 
 /** Parameters and FLOPs of one layer. FLOPs count a multiply-add as 2 (see docs/format.md). */

@@ -44,6 +44,11 @@ async function timeMs(fn: () => tf.Tensor | Promise<unknown>, runs: number): Pro
   return times[Math.floor(times.length / 2)] ?? NaN;
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
 export async function bench(): Promise<Record<string, unknown>> {
   const backend = await initBackend({ preference: parseBackendPreference(process.env.DYNN_BACKEND) });
   const parsed = loadSpec(EXAMPLE);
@@ -69,32 +74,47 @@ export async function bench(): Promise<Record<string, unknown>> {
   // Wall time does not depend on the weights, so the static twin is timed untrained (same backbone, no heads).
   const twin = buildStaticTwin(spec);
   const batchSize = 256;
-  // Interleaved runs, fastest of each: on a shared machine the minimum is the least disturbed measurement.
-  let dynMs = Infinity;
-  let staticMs = Infinity;
+  // Interleaved runs, fastest and median of each: on a shared machine the minimum is the least disturbed one.
+  const dynTimes: number[] = [];
+  const staticTimes: number[] = [];
   await model.runDynamic(data.test.x, { batchSize });
   await twin.runDynamic(data.test.x, { batchSize });
-  for (let i = 0; i < 5; i++) {
-    dynMs = Math.min(dynMs, (await model.runDynamic(data.test.x, { batchSize })).millis);
-    staticMs = Math.min(staticMs, (await twin.runDynamic(data.test.x, { batchSize })).millis);
+  for (let i = 0; i < 7; i++) {
+    dynTimes.push((await model.runDynamic(data.test.x, { batchSize })).millis);
+    staticTimes.push((await twin.runDynamic(data.test.x, { batchSize })).millis);
   }
   const n = data.test.x.shape[0] ?? 1;
   const flopsSaving = 1 - evaluation.meanFlopsVsStatic;
-  const timeSaving = 1 - dynMs / staticMs;
+  const summary = (dyn: number, stat: number) => {
+    const timeSaving = 1 - dyn / stat;
+    return { dynamicMsPerSample: dyn / n, staticMsPerSample: stat / n, wallRatio: dyn / stat, timeSaving, realisedShareOfFlopsSaving: flopsSaving > 0 ? timeSaving / flopsSaving : null };
+  };
+  // Every sample through every segment and head: where the time sits against where the FLOPs sit.
+  const segments = model.profileSegments(data.test.x, batchSize, 3);
+  const backboneMs = segments.reduce((a, g) => a + g.backboneMs, 0);
+  const backboneFlops = segments.reduce((a, g) => a + g.backboneFlopsPerSample, 0);
   result.dynamicVsStatic = {
     samples: n,
-    dynamicMsPerSample: dynMs / n,
-    staticMsPerSample: staticMs / n,
+    batchSize,
     flopsRatioVsStatic: evaluation.meanFlopsVsStatic,
     flopsSaving,
-    timeSaving,
-    realisedShareOfFlopsSaving: flopsSaving > 0 ? timeSaving / flopsSaving : null,
+    exitDistribution: evaluation.exitDistribution,
+    fastest: summary(Math.min(...dynTimes), Math.min(...staticTimes)),
+    median: summary(median(dynTimes), median(staticTimes)),
     accuracyLostVsFinal: finalAccuracy - evaluation.dynamicAccuracy,
+    segments: segments.map((g) => ({
+      exit: g.name,
+      layers: g.layers,
+      backboneMs: g.backboneMs,
+      headMs: g.headMs,
+      shareOfBackboneTime: backboneMs > 0 ? g.backboneMs / backboneMs : 0,
+      shareOfBackboneFlops: backboneFlops > 0 ? g.backboneFlopsPerSample / backboneFlops : 0,
+    })),
   };
 
   // The attack's inner loop: gradient of the summed exit losses w.r.t. a batch of 128 inputs.
   const x = tf.slice(data.test.x, 0, 128);
-  const labels = tf.oneHot(tf.cast(tf.slice(data.test.y, 0, 128), 'int32'), spec.classes);
+  const labels = tf.tidy(() => tf.oneHot(tf.cast(tf.slice(data.test.y, 0, 128), 'int32'), spec.classes));
   const inputGrad = (): tf.Tensor =>
     tf.tidy(() => tf.grad((xi: tf.Tensor) => tf.addN(model.forwardAll(xi).exits.map((l) => tf.losses.softmaxCrossEntropy(labels, l))))(x));
   const gradMs = await timeMs(inputGrad, 5);

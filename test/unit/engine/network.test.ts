@@ -149,6 +149,24 @@ train: {epochs: 1, batchSize: 8, optimizer: adam, learningRate: 0.01, seed: 1}
     data.y.dispose();
   });
 
+  it('profileSegments times each backbone segment and exit head, and its layers and FLOPs add up to the model', () => {
+    const model = buildModel(spec, { seed: 4 });
+    const data = tinyData(20);
+    const before = tf.memory().numTensors;
+    const segments = model.profileSegments(data.x, 8, 1);
+    assert.strictEqual(tf.memory().numTensors, before, 'profiling leaks no tensors');
+    assert.deepStrictEqual(segments.map((g) => g.name), ['e1', 'e2', 'final']);
+    assert.deepStrictEqual(segments.flatMap((g) => g.layers), spec.backbone.map((l) => l.name));
+    const cost = computeCost(spec);
+    assert.strictEqual(segments.reduce((a, g) => a + g.backboneFlopsPerSample, 0), cost.staticFlops);
+    assert.deepStrictEqual(segments.map((g) => g.headFlopsPerSample), [...cost.exits.slice(0, 2).map((e) => e.headFlops), 0]);
+    assert.ok(segments.every((g) => g.samples === 20 && g.backboneMs > 0 && Number.isFinite(g.backboneMs)));
+    assert.ok(segments[0]!.headMs > 0 && segments[2]!.headMs === 0);
+    model.dispose();
+    data.x.dispose();
+    data.y.dispose();
+  });
+
   it('refuses a spec whose exit reads from an unknown layer', () => {
     const bad = { ...spec, exits: [{ ...spec.exits[0]!, after: 'nope' }] };
     assert.throws(() => buildModel(bad), /nope/);

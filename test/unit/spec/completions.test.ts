@@ -14,7 +14,7 @@ describe('spec completionsAt', () => {
   it('top-level keys, minus the ones present', () => {
     const r = at('dynn: 1\n|\nclasses: 10\n');
     assert.strictEqual(r.kind, 'key');
-    assert.deepStrictEqual(r.labels, ['name', 'input', 'backbone', 'exits', 'gates', 'policy', 'data', 'train', 'checks']);
+    assert.deepStrictEqual(r.labels, ['name', 'input', 'backbone', 'exits', 'gates', 'policy', 'data', 'train', 'checks', 'import']);
     const input = r.items.find((i) => i.label === 'input')!;
     assert.ok(input.documentation && input.detail?.startsWith('required'));
   });
