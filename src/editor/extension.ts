@@ -5,6 +5,7 @@ import type { Analysis, Diagnostic } from '../spec/types';
 import { coreAnalyzer } from './analyzer';
 import { COMMANDS } from './commands';
 import { Ctx } from './ctx';
+import { onDidRefuse } from './trust';
 import type { CheckRunner } from './check-runner';
 import type { ModelResultsStore } from './results-store';
 
@@ -43,6 +44,8 @@ export function activate(context: vscode.ExtensionContext): DynnLensApi {
   context.subscriptions.push(c);
   c.registerProviders();
   for (const [id, factory] of Object.entries(COMMANDS)) c.registerCommand(id, factory(c));
+  // A refusal for want of trust goes to the log too, not only to a notification that may be dismissed unseen.
+  c.own(onDidRefuse((message) => c.log.warn(message)));
   c.log.info(`DyNN Lens ${String((context.extension.packageJSON as { version?: unknown }).version)} activated; workspace trusted: ${String(vscode.workspace.isTrusted)}`);
   return {
     analysisFor: (uri) => c.analyses.peek(uri)?.analysis,

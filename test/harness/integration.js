@@ -3,6 +3,7 @@
 // Usage:  npm run test:integration            (builds first through pretest:integration)
 //         node test/harness/integration.js    (expects dist/extension.js and out/test/integration/index.js)
 //         const { runIntegration } = require('./integration'); const counts = await runIntegration();
+//         runIntegration({ name, testsEntry, trust: false, workspace: { settings } })   (see integration-untrusted.js)
 //
 // Opens the workbench on a temp copy of the fixture workspace with the smoke-test payload: the extension under
 // development plus out/test/integration/index.js as the extension tests path. The workbench calls
@@ -22,33 +23,41 @@ const TESTS_ENTRY = 'out/test/integration/index.js';
 const TIMEOUT_MS = Number(process.env.DYNN_INTEGRATION_TIMEOUT_MS) || 6 * 60_000;
 
 /** Resolves with the host's exit code, or rejects after `ms`. */
-function waitForExit(exitPromise, ms) {
+function waitForExit(exitPromise, ms, name) {
   let timer;
   const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the integration suite did not finish within ${ms / 1000} s; stopped the browser and code-server`)), ms);
+    timer = setTimeout(() => reject(new Error(`the ${name} did not finish within ${ms / 1000} s; stopped the browser and code-server`)), ms);
   });
   return Promise.race([exitPromise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** @returns {Promise<{ passed: number, failed: number, failures: { title: string, message: string }[] }>} */
-async function runIntegration() {
-  requireBuilt([path.join(EXTENSION_PATH, 'dist', 'extension.js'), TESTS_ENTRY], 'npm run pretest:integration');
+/**
+ * Runs one in-host mocha suite: `testsEntry` is the runner module (its run() picks the test files), `trust: false`
+ * starts code-server with workspace trust enforced so the folder opens untrusted, `workspace` writes extra files
+ * (see prepareWorkspace), `name` labels the messages. The defaults are the normal integration suite.
+ * @param {{ name?: string, testsEntry?: string, trust?: boolean, workspace?: { settings?: Record<string, unknown> } }} [options]
+ * @returns {Promise<{ passed: number, failed: number, failures: { title: string, message: string }[] }>}
+ */
+async function runIntegration(options = {}) {
+  const name = options.name || 'integration suite';
+  const testsEntry = options.testsEntry || TESTS_ENTRY;
+  requireBuilt([path.join(EXTENSION_PATH, 'dist', 'extension.js'), testsEntry], 'npm run pretest:integration');
   const tools = ensureTools(); // may take minutes on a fresh machine, so the clock starts after it
   const started = Date.now();
   // Last resort if even stopping hangs: the server's exit handler still kills its process group.
   setTimeout(() => {
-    console.error(`integration suite: still running ${TIMEOUT_MS / 1000 + 60} s after start; exiting`);
+    console.error(`${name}: still running ${TIMEOUT_MS / 1000 + 60} s after start; exiting`);
     process.exit(1);
   }, TIMEOUT_MS + 60_000).unref();
   const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynn-integration-'));
   const reportFile = path.join(reportDir, 'report.json');
-  const workspace = prepareWorkspace();
+  const workspace = prepareWorkspace(options.workspace);
   let server;
   let browser;
   let exitCode;
   let problem;
   try {
-    server = await startServer(tools);
+    server = await startServer(tools, { trust: options.trust !== false });
     browser = await launchBrowser(tools);
     const page = await browser.newPage();
     let onExit;
@@ -56,11 +65,11 @@ async function runIntegration() {
     await page.exposeFunction('codeAutomationExit', (code) => { onExit(Number(code)); });
     const url = workbenchUrl(server, {
       folder: workspace.dir,
-      extensionTestsPath: path.join(PROJECT_ROOT, TESTS_ENTRY),
+      extensionTestsPath: path.resolve(PROJECT_ROOT, testsEntry),
       env: { DYNN_TEST_REPORT: reportFile },
     });
     await page.goto(url);
-    exitCode = await waitForExit(exited, TIMEOUT_MS);
+    exitCode = await waitForExit(exited, TIMEOUT_MS, name);
   } catch (err) {
     problem = err instanceof Error ? err.message : String(err);
     if (server) problem += `\ncode-server log (last lines):\n${server.logTail()}`;
@@ -78,7 +87,7 @@ async function runIntegration() {
   }
   fs.rmSync(reportDir, { recursive: true, force: true });
   const counts = judge(exitCode, summary, problem);
-  console.log(`integration suite: ${((Date.now() - started) / 1000).toFixed(1)} s, host exit code ${exitCode ?? 'none'}`);
+  console.log(`${name}: ${((Date.now() - started) / 1000).toFixed(1)} s, host exit code ${exitCode ?? 'none'}`);
   return counts;
 }
 

@@ -6,7 +6,8 @@
 //                                                   are listed as not run, so a partial run is never mistaken)
 //
 // Stages: lint, type-check (root and the webview's tsconfig), build (webpack dev bundles, tsc to out/), unit tests
-// (mocha), the test tools (test/harness/tools.js), the integration suite (mocha in a real VS Code extension host under code-server) and the UI suite
+// (mocha), the test tools (test/harness/tools.js), the integration suite (mocha in a real VS Code extension host under code-server), the same
+// host on an untrusted workspace (integration-untrusted.js) and the UI suite
 // (Playwright + Chromium against code-server). Every stage runs even when an earlier one failed, so one run shows
 // everything that is broken. A lint/type/build stage that fails counts as one failed item, named; test stages add
 // their test counts, read from the JSON file they write to $DYNN_COUNT_FILE. A stage that cannot run (a missing
@@ -33,6 +34,8 @@ const STAGES = [
   // Node 24, code-server and Chromium for the two suites below: minutes on a fresh machine, under a second after.
   { name: 'test tools', cmd: node, args: [path.join(__dirname, 'tools.js')], timeout: 20 * MIN },
   { name: 'integration tests', cmd: node, args: [path.join(__dirname, 'integration.js')], timeout: 8 * MIN, counts: true },
+  // The same host with workspace trust enforced: restricted mode refuses to train or run checks (~10 s).
+  { name: 'integration tests (untrusted workspace)', cmd: node, args: [path.join(__dirname, 'integration-untrusted.js')], timeout: 8 * MIN, counts: true },
   { name: 'UI tests', cmd: node, args: [path.join(__dirname, 'ui.js')], timeout: 10 * MIN, counts: true },
 ];
 

@@ -5,6 +5,7 @@
 //   const server = await startServer(tools);          // tools from ensureTools() in ./tools.js
 //   ... server.origin is http://127.0.0.1:PORT ...
 //   await server.stop();
+//   const untrusted = await startServer(tools, { trust: false });   // workspace trust enforced (restricted mode)
 //
 // The server listens on loopback only, on a free port, with a throw-away profile: user data, extensions, config
 // and the XDG folders all live in one temp folder that stop() removes. It is started in its own process group
@@ -32,6 +33,14 @@ const PROFILE_SETTINGS = {
   'extensions.ignoreRecommendations': true,
   'telemetry.telemetryLevel': 'off',
   'update.mode': 'none',
+};
+// With workspace trust enforced ({ trust: false }): never show the startup trust dialog, so every folder opens in
+// restricted mode without a modal over the workbench, and no trust banner covers the editor in screenshots.
+const UNTRUSTED_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+  'security.workspace.trust.emptyWindow': false,
 };
 
 /** Process group ids of servers still running. */
@@ -89,11 +98,14 @@ function tail(file, lines = 30) {
 }
 
 /**
- * Starts code-server and waits until /healthz answers.
+ * Starts code-server and waits until /healthz answers. By default workspace trust is off (every folder is
+ * trusted); `{ trust: false }` leaves it on, so the workbench opens folders untrusted (restricted mode).
  * @param {{ node: string, codeServer: string }} tools
+ * @param {{ trust?: boolean }} [options]
  * @returns {Promise<{ port: number, origin: string, tmp: string, logFile: string, logTail(): string, stop(): Promise<void> }>}
  */
-async function startServer(tools) {
+async function startServer(tools, options = {}) {
+  const trustAll = options.trust !== false;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dynn-code-server-'));
   const port = await freePort();
   const origin = `http://${HOST}:${port}`;
@@ -101,7 +113,7 @@ async function startServer(tools) {
   for (const d of Object.values(dirs)) fs.mkdirSync(path.join(tmp, d));
   // A quiet profile: no welcome page, no chat side bar, nothing fetched, so screenshots show the extension.
   fs.mkdirSync(path.join(tmp, dirs.userData, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(tmp, dirs.userData, 'User', 'settings.json'), JSON.stringify(PROFILE_SETTINGS, null, 2));
+  fs.writeFileSync(path.join(tmp, dirs.userData, 'User', 'settings.json'), JSON.stringify(trustAll ? PROFILE_SETTINGS : { ...PROFILE_SETTINGS, ...UNTRUSTED_SETTINGS }, null, 2));
   const config = path.join(tmp, 'config.yaml');
   fs.writeFileSync(config, `bind-addr: ${HOST}:${port}\nauth: none\ncert: false\n`);
   const logFile = path.join(tmp, 'code-server.log');
@@ -115,7 +127,7 @@ async function startServer(tools) {
     '--extensions-dir', path.join(tmp, dirs.extensions),
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(trustAll ? ['--disable-workspace-trust'] : []),
     '--vscode-option', 'enable-smoke-test-driver',
   ];
   const env = {

@@ -3,6 +3,7 @@
 // Usage:
 //   const { prepareWorkspace, workbenchUrl, launchBrowser, PROJECT_ROOT } = require('./workbench');
 //   const ws = prepareWorkspace();                 // temp copy of test/fixtures/workspace + examples/
+//   const ws2 = prepareWorkspace({ settings: { 'dynn.backend': 'wasm' } });   // plus .vscode/settings.json
 //   const url = workbenchUrl(server, { folder: ws.dir, extensionTestsPath, env: { KEY: 'value' } });
 //   const browser = await launchBrowser(tools);    // playwright-core Browser on Debian's Chromium
 //   ... ws.remove();
@@ -30,11 +31,18 @@ const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 
-/** @returns {{ dir: string, remove(): void }} */
-function prepareWorkspace() {
+/**
+ * @param {{ settings?: Record<string, unknown> }} [options] `settings`: written as the folder's .vscode/settings.json
+ * @returns {{ dir: string, remove(): void }}
+ */
+function prepareWorkspace(options = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynn-workspace-'));
   fs.cpSync(FIXTURE_WORKSPACE, dir, { recursive: true });
   if (fs.existsSync(EXAMPLES)) fs.cpSync(EXAMPLES, path.join(dir, 'examples'), { recursive: true });
+  if (options.settings) {
+    fs.mkdirSync(path.join(dir, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(dir, '.vscode', 'settings.json'), JSON.stringify(options.settings, null, 2));
+  }
   return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
