@@ -3,6 +3,9 @@
 // duration, and failures shown with the worker's last words. The editor stays responsive: all compute is in the
 // worker process.
 import * as vscode from 'vscode';
+import { analyzeText } from '../spec';
+import { LineIndex } from '../spec/lines';
+import { locateFailure, type RunFailure } from '../studies/failureLocation';
 import type { WorkerError } from '../worker/client';
 import { WorkerErrorCode } from '../worker/protocol';
 import type { RunState } from './code-lens';
@@ -43,6 +46,38 @@ export function describeFailure(job: string, err: unknown): string {
   return `${err.message}${file}${lastWords}`;
 }
 
+/** Source of the run-failure diagnostics (their own collection, apart from the analyzer's and the results'). */
+export const RUN_DIAGNOSTIC_SOURCE = 'DyNN Lens runs';
+
+/** Where in the model file a failed run's problem belongs, for the notification and the diagnostic. */
+export interface LocatedFailure {
+  range: vscode.Range;
+  /** `file:line:col` (1-based, workspace-relative file). */
+  where: string;
+  /** The node, e.g. `data.train`, or `the model` for the whole document. */
+  node: string;
+}
+
+/** The failure's kind and fields, when the worker classified it (crashes, hangs and plain bugs have none). */
+export function classifiedFailure(err: unknown): RunFailure | undefined {
+  if (!isWorkerError(err) || err.failure === undefined || err.failure.kind === 'other') return undefined;
+  return err.failure;
+}
+
+/** Locates a classified failure in the current text of the model file. */
+export function locateInDocument(doc: vscode.TextDocument, failure: RunFailure, message: string): LocatedFailure {
+  const text = doc.getText();
+  const location = locateFailure(failure, analyzeText(text, { fileName: doc.uri.fsPath }), message);
+  const lines = new LineIndex(text);
+  const start = lines.positionAt(location.span.start);
+  const end = lines.positionAt(location.span.end);
+  return {
+    range: new vscode.Range(start.line, start.character, end.line, end.character),
+    where: `${vscode.workspace.asRelativePath(doc.uri)}:${start.line + 1}:${start.character + 1}`,
+    node: location.path.length > 0 ? location.path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[') : 'the model',
+  };
+}
+
 /** The job's parameters for the log, with the model text replaced by its length (the file is named already). */
 export function describeParams(params: unknown): string {
   if (typeof params !== 'object' || params === null) return JSON.stringify(params);
@@ -55,11 +90,43 @@ export class CheckRunner implements RunState, vscode.Disposable {
   private failure: string | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
+  /** Failed runs, shown where their problem is in the model file; cleared by the file's next successful run or
+   *  by an edit to it. */
+  private readonly runDiagnostics = vscode.languages.createDiagnosticCollection(RUN_DIAGNOSTIC_SOURCE);
+  private readonly onEdit: vscode.Disposable;
 
   constructor(
     private readonly worker: LazyWorker,
     private readonly log: Log,
-  ) {}
+  ) {
+    this.onEdit = vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.contentChanges.length > 0 && this.runDiagnostics.has(e.document.uri)) this.runDiagnostics.delete(e.document.uri);
+    });
+  }
+
+  /** The run-failure diagnostics of a model file (empty when its last run did not fail at a located node). */
+  runFailureDiagnostics(uri: vscode.Uri): readonly vscode.Diagnostic[] {
+    return this.runDiagnostics.get(uri) ?? [];
+  }
+
+  /** Puts a failed run's diagnostic at its node and returns where that is; undefined when it cannot be located. */
+  private async markFailure(uri: vscode.Uri, err: unknown, message: string): Promise<LocatedFailure | undefined> {
+    const failure = classifiedFailure(err);
+    if (failure === undefined) return undefined;
+    try {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      const located = locateInDocument(doc, failure, err instanceof Error ? err.message : message);
+      const diagnostic = new vscode.Diagnostic(located.range, message, vscode.DiagnosticSeverity.Error);
+      diagnostic.source = RUN_DIAGNOSTIC_SOURCE;
+      diagnostic.code = `run/${failure.kind}`;
+      this.runDiagnostics.set(uri, [diagnostic]);
+      return located;
+    } catch (e) {
+      // The file went away during the run: the notification still says what failed.
+      this.log.warn(`Could not mark the failure in ${vscode.workspace.asRelativePath(uri)}: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+  }
 
   runningOn(): vscode.Uri | undefined {
     return this.active?.uri;
@@ -148,10 +215,15 @@ export class CheckRunner implements RunState, vscode.Disposable {
       const seconds = (Date.now() - started) / 1000;
       this.log.info(`Run '${request.job}' on ${file} finished in ${seconds.toFixed(1)} s`);
       this.failure = undefined;
+      this.runDiagnostics.delete(request.uri);
       return { ok: true, result, seconds };
     } catch (err) {
       const cancelled = source.token.isCancellationRequested || (isWorkerError(err) && err.code === WorkerErrorCode.Cancelled);
-      const message = describeFailure(request.job, err);
+      let message = describeFailure(request.job, err);
+      if (!cancelled) {
+        const located = await this.markFailure(request.uri, err, message);
+        if (located) message = `${message} At ${located.where} (${located.node}).`;
+      }
       this.failure = message;
       if (cancelled) {
         this.log.info(`Run '${request.job}' on ${file} cancelled after ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -174,5 +246,7 @@ export class CheckRunner implements RunState, vscode.Disposable {
   dispose(): void {
     this.active?.source.cancel();
     this.changed.dispose();
+    this.onEdit.dispose();
+    this.runDiagnostics.dispose();
   }
 }

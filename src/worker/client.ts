@@ -14,6 +14,7 @@ import {
   createMessageConnection,
 } from 'vscode-jsonrpc/node';
 import type { Progress } from '../engine/types';
+import { parseRunFailure, type RunFailure } from '../studies/failureLocation';
 import {
   LogNotification,
   type LogParams,
@@ -62,13 +63,16 @@ export class WorkerError extends Error {
   readonly file?: string;
   readonly detail?: string;
   readonly lastWords: string[];
+  /** The failure's kind and locating fields, when the child classified it (see WorkerErrorData.failure). */
+  readonly failure?: RunFailure;
 
-  constructor(code: WorkerErrorCode, message: string, job: string, extra: { file?: string; detail?: string; lastWords?: string[] } = {}) {
+  constructor(code: WorkerErrorCode, message: string, job: string, extra: { file?: string; detail?: string; lastWords?: string[]; failure?: RunFailure } = {}) {
     super(message);
     this.code = code;
     this.job = job;
     if (extra.file !== undefined) this.file = extra.file;
     if (extra.detail !== undefined) this.detail = extra.detail;
+    if (extra.failure !== undefined) this.failure = extra.failure;
     this.lastWords = extra.lastWords ?? [];
   }
 }
@@ -366,9 +370,11 @@ export class WorkerClient {
     if (err instanceof ResponseError) {
       const data = err.data as WorkerErrorData | undefined;
       if (data && typeof data.code === 'number') {
+        const failure = parseRunFailure(data.failure);
         return new WorkerError(data.code, data.userMessage, job, {
           ...(data.file !== undefined ? { file: data.file } : {}),
           ...(data.detail !== undefined ? { detail: data.detail } : {}),
+          ...(failure !== undefined ? { failure } : {}),
         });
       }
       return new WorkerError(WorkerErrorCode.JobFailed, `'${job}' failed: ${err.message}`, job);

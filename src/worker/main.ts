@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { type CancellationToken, IPCMessageReader, IPCMessageWriter, ResponseError, createMessageConnection } from 'vscode-jsonrpc/node';
 import type { CancelToken } from '../engine/types';
+import { classifyFailure } from '../studies/failureLocation';
 import { CancelledError, InvalidParamsError, type JobContext, getJob, jobNames } from './jobs';
 import { findNonJson } from './plainJson';
 import {
@@ -38,15 +39,19 @@ function toWireError(e: unknown, job: string, token: CancellationToken): WireErr
   if (token.isCancellationRequested || err instanceof CancelledError || err.name === 'CancelledError') {
     return wireError(WorkerErrorCode.Cancelled, `'${job}' was cancelled`);
   }
-  if (err instanceof InvalidParamsError) return wireError(WorkerErrorCode.InvalidParams, err.message);
+  // What kind of failure, and the fields that say where in the model file it belongs (attack id, data file).
+  const classified = classifyFailure(err);
+  const failure = classified.kind !== 'other' ? { failure: classified } : {};
+  if (err instanceof InvalidParamsError) return wireError(WorkerErrorCode.InvalidParams, err.message, failure);
   if (err.name === 'DataError') {
     const d = err as Error & { file?: unknown; detail?: unknown };
     return wireError(WorkerErrorCode.DataError, err.message, {
       ...(typeof d.file === 'string' ? { file: d.file } : {}),
       ...(typeof d.detail === 'string' ? { detail: d.detail } : {}),
+      ...failure,
     });
   }
-  return wireError(WorkerErrorCode.JobFailed, `'${job}' failed: ${err.message}`, err.stack ? { detail: err.stack } : {});
+  return wireError(WorkerErrorCode.JobFailed, `'${job}' failed: ${err.message}`, { ...(err.stack ? { detail: err.stack } : {}), ...failure });
 }
 
 function checkRunParams(p: unknown): RunParams {

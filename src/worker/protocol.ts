@@ -8,6 +8,7 @@
 // to exit cleanly.
 
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { RunFailure } from '../studies/failureLocation';
 
 /** Jobs the product knows. Tests may register extra names (see jobs.ts); the wire carries a plain string. */
 export type JobName = 'train' | 'check' | 'study' | 'sweep' | 'info';
@@ -86,6 +87,9 @@ export interface WorkerErrorData {
   file?: string;
   /** Extra detail: a hint, or a stack trace for unexpected failures. */
   detail?: string;
+  /** Machine-readable kind of a job failure (data, memory, cache, check-input) and the fields that locate it in the
+   *  model file (src/studies/failureLocation.ts). Absent for cancellation, unknown jobs and malformed requests. */
+  failure?: RunFailure;
 }
 
 export const RunRequest = new RequestType<RunParams, RunResult, WorkerErrorData>('dynn/run');

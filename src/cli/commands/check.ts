@@ -12,6 +12,7 @@ import type { Results } from '../../studies/results';
 import { writeFileAtomic, writeResults } from '../../studies/store';
 import { UsageError, type Command, type CommandInput, type OptionSpec } from '../command';
 import type { Output } from '../io';
+import { locatableFailure, writeRunFailure } from '../runFailure';
 
 export const RUN_OPTIONS: Record<string, OptionSpec> = {
   attack: { type: 'string', multiple: true, valueName: 'ID', description: "Run this attack of the file's checks (repeatable; default all)" },
@@ -166,8 +167,16 @@ export async function runCheckCommand({ values, positionals, io }: CommandInput,
     results = await runCheck({ spec: loaded.spec, specHash: loaded.specHash, file: loaded.file, workspaceRoot: root }, options);
   } catch (e) {
     progress.done();
-    if (e instanceof CheckInputError) throw new UsageError(e.message);
-    if (e instanceof Error && (e.name === 'DataError' || e.name === 'CacheError' || e.name === 'AttackInputError')) {
+    const failure = locatableFailure(e);
+    // An attack the command line names that the file lacks (or a bad --eps) is a usage mistake; an attack the file
+    // has but the model cannot run is the file's problem, reported at its entry.
+    const attackInFile = failure?.attackId !== undefined && loaded.spec.checks.attacks.some((a) => a.id === failure.attackId);
+    if (e instanceof CheckInputError && !attackInFile) throw new UsageError(e.message);
+    if (e instanceof Error && failure !== undefined) {
+      await writeRunFailure(e, failure, { shown: file, absolute: loaded.absolute }, io.stderr, verb);
+      return 1;
+    }
+    if (e instanceof Error && e.name === 'AttackInputError') {
       io.stderr.write(`dynn-lens ${verb}: ${e.message}\n`);
       return 1;
     }
