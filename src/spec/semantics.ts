@@ -390,7 +390,9 @@ class Checker {
   private checkAttacks(): void {
     const c = this.spec.checks;
     const ids = new Set<string>();
-    const exitNames = new Set(this.spec.exits.map((e) => e.name));
+    // An imported model's internal exits are its outputs before the final one.
+    const internal = this.spec.import !== undefined ? this.spec.import.outputs.slice(0, -1) : this.spec.exits.map((e) => e.name);
+    const exitNames = new Set(internal);
     const width = this.spec.input.range ? this.spec.input.range[1] - this.spec.input.range[0] : undefined;
     for (const a of c.attacks) {
       if (ids.has(a.id)) this.add('names/duplicate', `attack id '${a.id}' is used twice`, this.span(a.path, 'id', 'kind'));
@@ -401,7 +403,7 @@ class Checker {
           this.add('ref/unknown-exit', `no exit is named '${target}'; known: ${[...exitNames, 'final'].join(', ')}`, this.span(a.path, 'loss'));
         }
       }
-      if ((a.kind === 'hijack' || a.kind === 'slowdown') && this.spec.exits.length === 0) {
+      if ((a.kind === 'hijack' || a.kind === 'slowdown') && internal.length === 0) {
         this.add('checks/needs-exits', `a ${a.kind} attack targets early exits, but the model has none`, this.span(a.path, 'kind'));
       }
       if (a.kind === 'gate' && this.spec.gates.length === 0) {

@@ -4,16 +4,15 @@
 // static twin and cross-evaluate. Tensors stay on the backend; only per-sample numbers are read back.
 import * as tf from '@tensorflow/tfjs';
 import { attack, configFromSpec, resolveSchedule, type ResolvedSchedule, randomNoise, randomNoiseBaseline, type AttackConfig, type ExitDecider, type SanityFlag as AttackFlag } from '../attacks';
-import type { Network } from '../engine/network';
-import type { CancelToken, DynamicRun, Progress } from '../engine/types';
+import type { CancelToken, DynamicModel, DynamicRun, Progress } from '../engine/types';
 import type { AttackSpec } from '../spec/types';
 import type { PassRecord } from './metrics';
 import { concatRecordings, perturbationNorms, readImages, recordExits, type ExitRecording } from './recording';
 
 export interface AttackPassInput {
-  model: Network;
+  model: DynamicModel;
   /** Present when the transfer or efficiency study runs. */
-  twin?: Network;
+  twin?: DynamicModel;
   x: tf.Tensor;
   y: tf.Tensor1D;
   labels: Int32Array;

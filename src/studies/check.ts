@@ -1,15 +1,16 @@
 // runCheck: the whole attack check of one model file, and the optional studies (transfer, generation efficiency,
 // design sweep, paper findings), as one Results document. Every figure is computed in this run from the weights
-// the engine cache holds (trained on first use) and the file's test split.
+// the engine cache holds (trained on first use), or from the imported model a sidecar names, and the file's test
+// split.
 import * as tf from '@tensorflow/tfjs';
 import { exitDecider, robustAboveCleanFlag } from '../attacks';
 import { currentBackend, runWithFallback } from '../engine/backend';
 import { assertFitsInMemory, availableBytes } from '../engine/memory';
 import { loadOrTrain, type LoadOrTrainResult } from '../engine/cache';
 import { loadData } from '../engine/data';
-import type { Network } from '../engine/network';
+import { importLayersModel, type ImportedModel } from '../engine/import';
 import { policyFromSpec } from '../engine/policy';
-import type { CancelToken, DataSplit, Progress } from '../engine/types';
+import type { CancelToken, DataSplit, DynamicModel, Progress } from '../engine/types';
 import type { AttackSpec, ModelSpec } from '../spec/types';
 import { CheckInputError, ensureBackend } from './backendChoice';
 import { runAttackPass, type AttackPassOutput } from './attackPass';
@@ -22,7 +23,8 @@ import { describeWeights, currentToolVersion, tfjsVersion } from './provenance';
 import { recordExits, type ExitRecording } from './recording';
 import { RESULTS_VERSION, type AttackResult, type EfficiencyResult, type Results, type SanityFlag, type Suggestion, type SweepResult, type TransferResult } from './results';
 import { mergeSuggestions, suggestFromSweep } from './suggestions';
-import { geometryOf, runSweep, type DesignPasses } from './sweep';
+import { importedStudyRefusal, withImportedExits } from './importedSpec';
+import { costsFromReport, geometryOf, runSweep, type DesignPasses, type ModelCosts } from './sweep';
 import { STUDY_NAMES, type StudyName } from './studyNames';
 
 export { STUDY_NAMES, type StudyName };
@@ -111,41 +113,107 @@ function planOf(spec: ModelSpec, options: CheckOptions): Plan {
   if (!Number.isInteger(seed) || seed < 0) throw new CheckInputError(`seed ${seed}: must be an integer >= 0`);
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new CheckInputError(`batchSize ${batchSize}: must be an integer >= 1`);
-  for (const s of options.studies ?? []) if (!STUDY_NAMES.includes(s)) throw new CheckInputError(`study '${String(s)}': expected one of ${STUDY_NAMES.join(', ')}`);
+  for (const s of options.studies ?? []) {
+    if (!STUDY_NAMES.includes(s)) throw new CheckInputError(`study '${String(s)}': expected one of ${STUDY_NAMES.join(', ')}`);
+    const refusal = importedStudyRefusal(spec, s);
+    if (refusal !== undefined) throw new CheckInputError(refusal);
+  }
   return { attacks, samples, seed, studies: new Set(options.studies ?? []), batchSize };
 }
 
+/** The models a check measures, what their exits cost, and where their weights came from. */
+interface Weights {
+  model: DynamicModel;
+  /** The static twin, when a study needs it (never for an imported model). */
+  twin?: DynamicModel;
+  costs: ModelCosts;
+  /** provenance.weights */
+  description: string;
+  /** Set when the weight cache held an unusable entry that was replaced. */
+  cacheProblem?: string;
+}
+
 /** Loads (or trains) the DyNN and, when a study needs it, its static twin with the same recipe and seed. */
-async function weightsFor(spec: ModelSpec, root: string, data: DataSplit, twin: boolean, options: CheckOptions): Promise<{ model: LoadOrTrainResult; twin?: LoadOrTrainResult }> {
+async function trainedWeights(spec: ModelSpec, root: string, data: DataSplit, twin: boolean, options: CheckOptions): Promise<Weights> {
   const common = { ...(options.cancel ? { cancel: options.cancel } : {}) };
   const progress = (what: string) => (p: Progress) => options.onProgress?.({ ...p, phase: 'train', message: `${what}: ${p.message}` });
   const model = await loadOrTrain(spec, root, () => Promise.resolve(data), { ...common, onProgress: progress('training the DyNN') });
-  if (!twin) return { model };
+  const weights = (t?: LoadOrTrainResult): Weights => ({
+    model: model.model,
+    ...(t !== undefined ? { twin: t.model } : {}),
+    costs: costsFromReport(model.model.cost),
+    description: [describeWeights(model, 'DyNN'), ...(t !== undefined ? [describeWeights(t, 'static twin')] : [])].join('; '),
+    ...(model.cacheProblem !== undefined ? { cacheProblem: model.cacheProblem } : {}),
+  });
+  if (!twin) return weights();
   try {
-    const t = await loadOrTrain(spec, root, () => Promise.resolve(data), { ...common, staticTwin: true, onProgress: progress('training the static twin') });
-    return { model, twin: t };
+    return weights(await loadOrTrain(spec, root, () => Promise.resolve(data), { ...common, staticTwin: true, onProgress: progress('training the static twin') }));
   } catch (err) {
     model.model.dispose();
     throw err;
   }
 }
 
+/** The pretrained model a sidecar names, used as it is; its exit costs come from its own graph. */
+async function importedWeights(input: CheckInput, options: CheckOptions): Promise<Weights> {
+  options.onProgress?.({ phase: 'setup', message: `Importing the model named in ${input.file}` });
+  const model = await importLayersModel(input.file, input.workspaceRoot);
+  try {
+    assertSameSidecar(input, model);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return { model, costs: importedCosts(model), description: `imported ${model.modelFile}` };
+}
+
+/**
+ * The importer reads the sidecar from disk; the check was given the spec (maybe an unsaved editor buffer). Dynamic
+ * inference follows the disk's policy and the attacks the spec's, so they must agree.
+ */
+function assertSameSidecar(input: CheckInput, model: ImportedModel): void {
+  const imp = input.spec.import;
+  const disk = model.sidecar;
+  const same =
+    imp !== undefined &&
+    JSON.stringify([imp.model, imp.outputs, imp.thresholds ?? null]) === JSON.stringify([disk.model, disk.outputs, disk.thresholds ?? null]) &&
+    input.spec.policy.kind === disk.policy.kind &&
+    input.spec.policy.threshold === disk.policy.threshold &&
+    input.spec.policy.patience === disk.policy.patience;
+  if (!same) throw new CheckInputError(`${input.file}: the file on disk differs from the one being checked in 'import' or 'policy'; save it first`);
+}
+
+/** Exit costs of an imported model: a disabled exit skips its head (ImportedModel.runDynamic does the same). */
+function importedCosts(model: ImportedModel): ModelCosts {
+  return {
+    flopsAtExit: model.flopsAtExit,
+    fullFlops: model.fullFlops,
+    headFlops: model.plan.exits.slice(0, -1).map((e) => e.head.flops),
+    blockFlops: new Map(),
+  };
+}
+
 /** Runs the check (and studies) and returns the Results document. Tensors it creates are disposed. */
 export async function runCheck(input: CheckInput, options: CheckOptions = {}): Promise<Results> {
   const started = performance.now();
-  const plan = planOf(input.spec, options);
+  // An imported model's exits are its outputs (see importedSpec.ts); everything below reads them from spec.exits.
+  const spec = withImportedExits(input.spec);
+  const imported = spec.import !== undefined;
+  const plan = planOf(spec, options);
   const report = (p: Progress): void => options.onProgress?.(p);
   report({ phase: 'setup', fraction: 0, message: 'Starting the compute backend' });
   const backend = await ensureBackend(options.backend);
-  const spec = input.spec;
-  assertFitsInMemory(spec, plan.batchSize, false, availableBytes(currentBackend()?.name), backend.backend);
+  // The estimate comes from the spec's layers, which a sidecar does not list; an imported model that does not fit
+  // is caught by the out-of-memory fallback below instead.
+  if (!imported) assertFitsInMemory(spec, plan.batchSize, false, availableBytes(currentBackend()?.name), backend.backend);
   options.cancel?.throwIfCancelled();
   report({ phase: 'data', fraction: 0, message: 'Loading data' });
-  const data = await loadData(spec, input.workspaceRoot, { maxTest: plan.samples });
+  // An imported model is never trained here: one training sample is enough (the loader needs a non-empty split).
+  const data = await loadData(spec, input.workspaceRoot, { maxTest: plan.samples, ...(imported ? { maxTrain: 1 } : {}) });
   const needTwin = plan.studies.has('transfer') || plan.studies.has('efficiency');
-  let weights: { model: LoadOrTrainResult; twin?: LoadOrTrainResult } | undefined;
+  let weights: Weights | undefined;
   try {
-    weights = await weightsFor(spec, input.workspaceRoot, data, needTwin, options);
+    weights = imported ? await importedWeights(input, options) : await trainedWeights(spec, input.workspaceRoot, data, needTwin, options);
     const w = weights;
     // An out-of-memory error retries the measurement with half the batch, a backend failure on the next backend;
     // either is said in the provenance and as a flag, since the figures then come from another configuration.
@@ -160,8 +228,8 @@ export async function runCheck(input: CheckInput, options: CheckOptions = {}): P
     }
     return run.result;
   } finally {
-    weights?.model.model.dispose();
-    weights?.twin?.model.dispose();
+    weights?.model.dispose();
+    weights?.twin?.dispose();
     tf.dispose([data.train.x, data.train.y, data.test.x, data.test.y]);
   }
 }
@@ -179,20 +247,20 @@ async function measure(
   plan: Plan,
   spec: ModelSpec,
   data: DataSplit,
-  weights: { model: LoadOrTrainResult; twin?: LoadOrTrainResult },
+  weights: Weights,
   backend: { backend: string; backendReason: string },
   started: number,
 ): Promise<Results> {
-  const model: Network = weights.model.model;
-  const twin: Network | undefined = weights.twin?.model;
+  const model = weights.model;
+  const twin = weights.twin;
   const { x, y } = data.test;
   const n = x.shape[0] ?? 0;
   const labels = Int32Array.from(await y.data());
   const exits = model.exitNames.length;
   const gates = model.gateNames.length;
-  const geometry = geometryOf(spec, model.cost);
+  const geometry = geometryOf(spec, weights.costs);
   const runFlags: SanityFlag[] = [];
-  if (weights.model.cacheProblem !== undefined) runFlags.push({ code: 'weights-cache-replaced', severity: 'warning', message: `The cached weights were unusable and retrained: ${weights.model.cacheProblem}` });
+  if (weights.cacheProblem !== undefined) runFlags.push({ code: 'weights-cache-replaced', severity: 'warning', message: `The cached weights were unusable and retrained: ${weights.cacheProblem}` });
 
   report(options, { phase: 'clean', fraction: 0, message: `Clean evaluation of ${n} samples` });
   const cleanRun = await model.runDynamic(x, { batchSize: plan.batchSize });
@@ -312,7 +380,6 @@ async function measure(
         : [];
     const samples = sampleRecords(labels, cleanRun, outcomes);
     const gallery = buildGallery(outcomes, cleanRec, labels, spec);
-    const weightsText = [describeWeights(weights.model, 'DyNN'), ...(weights.twin ? [describeWeights(weights.twin, 'static twin')] : [])].join('; ');
     return {
       version: RESULTS_VERSION,
       model: {
@@ -332,7 +399,7 @@ async function measure(
         date: new Date().toISOString(),
         toolVersion: currentToolVersion(),
         tfjsVersion: tfjsVersion(),
-        weights: weightsText,
+        weights: weights.description,
         data: data.test.description,
       },
       clean,

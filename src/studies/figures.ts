@@ -1,7 +1,7 @@
 // Turning one attack pass into the figures of the Results document: the attack's AttackResult (aggregates and
 // sanity flags against the random-noise baseline) and the per-sample records.
 import { weakerThanNoiseFlag, type SanityFlag as AttackFlag } from '../attacks';
-import type { Network } from '../engine/network';
+import type { DynamicModel } from '../engine/types';
 import type { AttackSpec } from '../spec/types';
 import type { AttackPassOutput } from './attackPass';
 import { hijackRates, maxOf, mean, perExitAccuracy, successRate, summarizePass, type PassRecord } from './metrics';
@@ -22,7 +22,7 @@ export function attackResultOf(
   clean: { accuracy: number; eec: number; meanFlopsRatio: number },
   labels: Int32Array,
   cleanPrediction: Int32Array,
-  model: Network,
+  model: DynamicModel,
 ): AttackResult {
   const exits = model.exitNames.length;
   const gates = model.gateNames.length;

@@ -6,6 +6,7 @@
 import { replayPolicy, type PolicyConfig } from '../engine/policy';
 import type { CostReport, ModelSpec, NodePath } from '../spec/types';
 import { hijackRates, paretoMask, summarizePass, type PassRecord } from './metrics';
+import { exitRemovalPath, exitThresholdPath } from './importedSpec';
 import type { ExitRecording } from './recording';
 import type { SweepPoint, SweepResult } from './results';
 
@@ -23,16 +24,37 @@ export interface DesignGeometry {
   gateSaves: number[];
 }
 
-export function geometryOf(spec: ModelSpec, cost: CostReport): DesignGeometry {
-  const indexOf = (name: string): number => spec.backbone.findIndex((l) => l.name === name);
-  const layerFlops = new Map(cost.layers.map((l) => [l.name, l.flops]));
+/** What pricing a replayed design needs from a model, whichever way it was made (built from the spec or imported). */
+export interface ModelCosts {
+  /** Cumulative FLOPs when leaving at each exit, every earlier head run (final last). */
+  flopsAtExit: readonly number[];
+  fullFlops: number;
+  /** Head FLOPs per internal exit: what disabling that exit saves. */
+  headFlops: readonly number[];
+  /** FLOPs of each top-level backbone layer or block by name: what a closed gate on it saves. Empty without gates. */
+  blockFlops: ReadonlyMap<string, number>;
+}
+
+/** The costs of a model built from its spec, from the spec's cost report. */
+export function costsFromReport(cost: CostReport): ModelCosts {
   return {
     flopsAtExit: cost.exits.map((e) => e.flopsToExit),
     fullFlops: cost.fullFlops,
-    headFlops: spec.exits.map((_, i) => cost.exits[i]?.headFlops ?? 0),
-    exitAt: spec.exits.map((e) => indexOf(e.after)),
+    headFlops: cost.exits.slice(0, -1).map((e) => e.headFlops),
+    blockFlops: new Map(cost.layers.map((l) => [l.name, l.flops])),
+  };
+}
+
+export function geometryOf(spec: ModelSpec, costs: ModelCosts): DesignGeometry {
+  const indexOf = (name: string): number => spec.backbone.findIndex((l) => l.name === name);
+  return {
+    flopsAtExit: [...costs.flopsAtExit],
+    fullFlops: costs.fullFlops,
+    headFlops: spec.exits.map((_, i) => costs.headFlops[i] ?? 0),
+    // An imported model has no backbone in the spec: its exits are in output order, and it has no gates.
+    exitAt: spec.exits.map((e, i) => (spec.import !== undefined ? i : indexOf(e.after))),
     gateAt: spec.gates.map((g) => indexOf(g.block)),
-    gateSaves: spec.gates.map((g) => layerFlops.get(g.block) ?? 0),
+    gateSaves: spec.gates.map((g) => costs.blockFlops.get(g.block) ?? 0),
   };
 }
 
@@ -106,22 +128,21 @@ export function exitDesignGrid(spec: ModelSpec): Design[] {
           ? {}
           : { change: { path: [...spec.policy.path, 'threshold'], value: v, target: { kind: 'policy', name: 'policy' }, verb: `set the policy threshold to ${fmt(v)}` } }),
       });
-      for (let i = 0; i < n && n > 1; i++) {
+      // Per exit when there are several, or when thresholds are set per exit (then the policy edit moves none).
+      for (let i = 0; i < n && (n > 1 || overrides); i++) {
         const exit = spec.exits[i];
         if (exit === undefined) continue;
         const thresholds = [...base.thresholds];
         const before = thresholds[i] ?? v;
         thresholds[i] = v;
         const stricter = kind === 'maxProb' ? v > before : v < before;
+        const path = exitThresholdPath(spec, i);
         designs.push({
           ...base,
           thresholds,
-          change: {
-            path: [...exit.path, 'threshold'],
-            value: v,
-            target: { kind: 'exit', name: exit.name },
-            verb: `${stricter ? 'tighten' : 'loosen'} ${exit.name}'s threshold to ${fmt(v)}`,
-          },
+          ...(path === undefined
+            ? {}
+            : { change: { path, value: v, target: { kind: 'exit', name: exit.name }, verb: `${stricter ? 'tighten' : 'loosen'} ${exit.name}'s threshold to ${fmt(v)}` } }),
         });
       }
     }
@@ -139,12 +160,13 @@ export function exitDesignGrid(spec: ModelSpec): Design[] {
   for (const enabled of masks) {
     const off = enabled.map((e, i) => (e ? -1 : i)).filter((i) => i >= 0);
     const only = off.length === 1 ? spec.exits[off[0] ?? 0] : undefined;
+    const removal = off.length === 1 ? exitRemovalPath(spec, off[0] ?? 0) : undefined;
     designs.push({
       ...base,
       enabled,
       // Removing the exit's entry is the one edit; value null means "remove". It changes the trained weights too,
       // so the measured effect (with the current weights) is an estimate.
-      ...(only === undefined ? {} : { change: { path: [...only.path], value: null, target: { kind: 'exit', name: only.name }, verb: `remove ${only.name}` } }),
+      ...(only === undefined || removal === undefined ? {} : { change: { path: removal, value: null, target: { kind: 'exit', name: only.name }, verb: `remove ${only.name}` } }),
     });
   }
   return dedupe(designs);

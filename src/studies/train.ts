@@ -48,7 +48,17 @@ export interface TrainSummary {
   seconds: number;
 }
 
+/** The model file cannot be trained here (an imported model is used as it is). */
+export class NotTrainableError extends Error {
+  override readonly name = 'NotTrainableError';
+}
+
 export async function runTrain(input: TrainRunInput, options: TrainRunOptions = {}): Promise<TrainSummary> {
+  if (input.spec.import !== undefined) {
+    throw new NotTrainableError(
+      `'${input.spec.name}' imports a pretrained model (${input.spec.import.model}); imported models are used as they are, not trained or fine-tuned here. Run \`check\` or \`study --study sweep\` on it directly.`,
+    );
+  }
   const started = performance.now();
   const backend = await ensureBackend(options.backend);
   const spec = input.spec;

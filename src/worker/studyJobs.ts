@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { analyzeText } from '../spec';
 import { STUDY_NAMES, type StudyName } from '../studies/studyNames';
+import { defaultStudiesFor } from '../studies/importedSpec';
 import type { Results } from '../studies/results';
 import type { TrainSummary } from '../studies/train';
 import { readModelFile, type LoadedModelFile } from '../studies/modelFile';
@@ -151,7 +152,8 @@ async function runCheckJob(p: CheckParams, ctx: JobContext, defaults: { studies:
         ...(p.steps !== undefined ? { steps: p.steps } : {}),
         ...(p.seed !== undefined ? { seed: p.seed } : {}),
         ...(p.backend !== undefined ? { backend: p.backend } : {}),
-        studies: p.studies ?? defaults.studies,
+        // An imported model has no static twin: its default study leaves out the studies that need one.
+        studies: p.studies ?? defaultStudiesFor(model.spec, defaults.studies),
         findings: p.findings ?? defaults.findings,
         onProgress: (pr) => ctx.progress(pr),
         onAttackResult: (r) => ctx.partial({ kind: 'attack', result: r }),

@@ -5,6 +5,7 @@ import { ModelFileError, readModelFile } from '../../studies/modelFile';
 import { writeFileAtomic } from '../../studies/store';
 import type { TrainSummary } from '../../studies/train';
 import { UsageError, type Command } from '../command';
+import { locatableFailure, writeRunFailure } from '../runFailure';
 import { progressPrinter } from './check';
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
@@ -65,8 +66,15 @@ export const trainCommand: Command = {
     } catch (e) {
       progress.done();
       if (e instanceof CheckInputError) throw new UsageError(e.message);
-      if (e instanceof Error && (e.name === 'DataError' || e.name === 'CacheError')) {
+      // An imported model is used as it is: a fact about the file, not a usage mistake.
+      if (e instanceof Error && e.name === 'NotTrainableError') {
         io.stderr.write(`dynn-lens train: ${e.message}\n`);
+        return 1;
+      }
+      // Data, memory and weight-cache problems: reported at the model node they belong to.
+      const failure = locatableFailure(e);
+      if (e instanceof Error && failure !== undefined) {
+        await writeRunFailure(e, failure, { shown: positionals[0] as string, absolute: loaded.absolute }, io.stderr, 'train');
         return 1;
       }
       throw e;

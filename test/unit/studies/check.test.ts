@@ -179,6 +179,8 @@ describe('studies: runCheck on a tiny model', function () {
 
   it('an out-of-memory error mid-run retries with half the batch and says so in the provenance and a flag', async () => {
     // Make dynamic inference run out of memory at batches above 8, as a GPU would on a too large batch.
+    // Kept unbound on purpose: it is called with the instance through apply() below.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     const original = Network.prototype.runDynamic;
     let refused = 0;
     Network.prototype.runDynamic = function (this: Network, ...args: Parameters<Network['runDynamic']>) {

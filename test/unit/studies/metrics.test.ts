@@ -264,7 +264,7 @@ describe('studies: sweeps of a gated model', () => {
     const fs = await import('node:fs');
     const path = await import('node:path');
     const { analyzeText } = await import('../../../src/spec');
-    const { runSweep, geometryOf } = await import('../../../src/studies/sweep');
+    const { runSweep, geometryOf, costsFromReport } = await import('../../../src/studies/sweep');
     const file = path.join(__dirname, '..', '..', '..', '..', 'examples', 'skipnet-gated.dynn.yaml');
     const analysis = analyzeText(fs.readFileSync(file, 'utf8'), { fileName: file });
     const spec = analysis.spec;
@@ -286,7 +286,7 @@ describe('studies: sweeps of a gated model', () => {
     });
     const { result, evaluated } = await runSweep({
       spec,
-      geometry: geometryOf(spec, cost),
+      geometry: geometryOf(spec, costsFromReport(cost)),
       labels: Int32Array.from([0, 1, 2, 3]),
       clean: rec,
       adversarial: rec,
