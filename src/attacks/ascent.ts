@@ -3,7 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CancelToken, DifferentiableModel, Progress } from '../engine/types';
 import type { Norm } from '../spec/types';
-import type { Objective } from './losses';
+import { frozenForwardFor } from '../engine/attackForward';
+import { type Objective, objectiveNeeds } from './losses';
 import { ascentDirection, projectAndClip, projectDelta, randomInBall } from './projection';
 
 export interface AscentParams {
@@ -51,7 +52,10 @@ export async function ascend(
   const batch = x.shape[0] ?? 0;
   const range = model.inputRange;
   const perSampleShape = x.shape.slice(1);
-  const valueOf = (xv: tf.Tensor): tf.Tensor1D => objective(model.forwardAll(xv), y);
+  // Engine networks get a frozen pass (folded batch norm, input-only conv gradients, only the exits read).
+  const frozen = frozenForwardFor(model, objectiveNeeds(objective, model.exitNames.length));
+  const forward = frozen === undefined ? (xv: tf.Tensor) => model.forwardAll(xv) : (xv: tf.Tensor) => frozen.forward(xv);
+  const valueOf = (xv: tf.Tensor): tf.Tensor1D => objective(forward(xv), y);
   // tf.grad refuses a function with no path from its input; "+ 0 * sum(input)" makes a constant objective
   // yield a zero gradient (which the health counters then report) instead of an exception.
   const scalarOf = (input: tf.Tensor, perSample: tf.Tensor1D, reduce: 'sum' | 'mean'): tf.Scalar =>
@@ -165,6 +169,7 @@ export async function ascend(
   } finally {
     everNonZero.dispose();
     everNonFinite.dispose();
+    frozen?.dispose();
   }
 }
 

@@ -1,6 +1,7 @@
 // Per-sample objectives the attacks MAXIMISE, built from every exit's logits and every gate's value.
 // Each returns a [batch] tensor; the attack ascends their sum (samples are independent). Formulas: docs/attacks.md.
 import * as tf from '@tensorflow/tfjs';
+import type { ForwardNeeds } from '../engine/attackForward';
 import type { MultiExitOutputs } from '../engine/types';
 import type { ExitDecider } from './types';
 
@@ -37,21 +38,42 @@ export function exitProbabilities(exits: readonly tf.Tensor2D[]): tf.Tensor2D[] 
   return exits.map((z) => tf.softmax(z));
 }
 
-/** Objective of an attack: per-sample value to maximise, computed from one forward pass. */
-export type Objective = (outputs: MultiExitOutputs, y: tf.Tensor1D) => tf.Tensor1D;
+/**
+ * Objective of an attack: per-sample value to maximise, computed from one forward pass. `needs` says which exits
+ * (and whether the gates) it reads, so the attack's forward can skip the rest; absent means everything.
+ */
+export interface Objective {
+  (outputs: MultiExitOutputs, y: tf.Tensor1D): tf.Tensor1D;
+  needs?: (exitCount: number) => ForwardNeeds;
+}
+
+function withNeeds(f: (outputs: MultiExitOutputs, y: tf.Tensor1D) => tf.Tensor1D, needs: (exitCount: number) => ForwardNeeds): Objective {
+  return Object.assign(f, { needs });
+}
+
+const allExits = (exitCount: number): ForwardNeeds => ({ exits: new Array<boolean>(exitCount).fill(true), gates: false });
+const internalExitsOnly = (exitCount: number): ForwardNeeds => ({ exits: Array.from({ length: exitCount }, (_, k) => k < exitCount - 1), gates: false });
+
+/** What an objective reads; everything when it does not say. */
+export function objectiveNeeds(objective: Objective, exitCount: number): ForwardNeeds {
+  return objective.needs?.(exitCount) ?? { exits: new Array<boolean>(exitCount).fill(true), gates: true };
+}
 
 /** CE at one exit (index into exitNames). */
 export function singleExitObjective(exitIndex: number): Objective {
-  return (out, y) => crossEntropy(pick(out.exits, exitIndex), y);
+  return withNeeds(
+    (out, y) => crossEntropy(pick(out.exits, exitIndex), y),
+    (exitCount) => ({ exits: Array.from({ length: exitCount }, (_, k) => k === exitIndex), gates: false }),
+  );
 }
 
-export const averageObjective: Objective = (out, y) => averageExitLoss(exitCrossEntropies(out.exits, y));
+export const averageObjective: Objective = withNeeds((out, y) => averageExitLoss(exitCrossEntropies(out.exits, y)), allExits);
 
-export const summedObjective: Objective = (out, y) => summedExitLoss(exitCrossEntropies(out.exits, y));
+export const summedObjective: Objective = withNeeds((out, y) => summedExitLoss(exitCrossEntropies(out.exits, y)), allExits);
 
 /** CE at the exit the policy picks on the current iterate's probabilities (the choice itself has no gradient). */
 export function takenObjective(policy: ExitDecider): Objective {
-  return (out, y) => {
+  return withNeeds((out, y) => {
     const probs = exitProbabilities(out.exits);
     const taken = policy(probs);
     if (taken.length !== y.shape[0]) {
@@ -63,7 +85,7 @@ export function takenObjective(policy: ExitDecider): Objective {
       }
     }
     return takenExitLoss(exitCrossEntropies(out.exits, y), taken);
-  };
+  }, allExits);
 }
 
 /**
@@ -80,7 +102,7 @@ export function hijackWeights(internalExits: number): number[] {
  * the most likely wrong class at exit k on the current iterate (the choice has no gradient).
  */
 export function hijackObjective(targetClass: number | undefined): Objective {
-  return (out, y) => {
+  return withNeeds((out, y) => {
     const internal = out.exits.slice(0, -1);
     if (internal.length === 0) throw new Error('exit hijack needs at least one internal (non-final) exit');
     const weights = hijackWeights(internal.length);
@@ -99,28 +121,31 @@ export function hijackObjective(targetClass: number | undefined): Objective {
       return tf.mul(tf.sum(tf.mul(wantHot, logP), 1), weights[k] ?? 0);
     });
     return tf.addN(terms) as tf.Tensor1D;
-  };
+  }, internalExitsOnly);
 }
 
 /**
  * DeepSloth slowdown: minus the mean over internal exits of CE(uniform, softmax_k) = -(1/C) sum_c log p_k(c).
  * Maximising it pushes every internal exit toward the uniform distribution, so no exit fires.
  */
-export const slowdownObjective: Objective = (out) => {
+export const slowdownObjective: Objective = withNeeds((out) => {
   const internal = out.exits.slice(0, -1);
   if (internal.length === 0) throw new Error('slowdown needs at least one internal (non-final) exit');
   const ces = internal.map((z) => tf.neg(tf.mean(tf.logSoftmax(z), 1)));
   return tf.neg(tf.div(tf.addN(ces), internal.length)) as tf.Tensor1D;
-};
+}, internalExitsOnly);
 
 /**
  * Gate (ILFO-style energy) attack: sum of the gates' firing values. Forward values are hard 0/1, the
  * straight-through gradient is the gate probability's, so the ascent raises every gate's probability.
  */
-export const gateObjective: Objective = (out) => {
-  if (out.gates.length === 0) throw new Error('the gate attack needs a model with gates; this one has none');
-  return tf.addN<tf.Tensor1D>(out.gates);
-};
+export const gateObjective: Objective = withNeeds(
+  (out) => {
+    if (out.gates.length === 0) throw new Error('the gate attack needs a model with gates; this one has none');
+    return tf.addN<tf.Tensor1D>(out.gates);
+  },
+  (exitCount) => ({ exits: new Array<boolean>(exitCount).fill(false), gates: true }),
+);
 
 function pick(exits: readonly tf.Tensor2D[], index: number): tf.Tensor2D {
   const z = exits[index];

@@ -22,7 +22,7 @@ export function axisPadding(size: number, kernel: number, stride: number, paddin
 }
 
 /** Pads (positive) or crops (negative) the two spatial axes of an NHWC tensor. */
-function padCrop(t: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
+function padCrop(t: tf.Tensor4D, top: number, bottom: number, left: number, right: number, value = 0): tf.Tensor4D {
   const [b, h, w, c] = t.shape;
   let out = t;
   if (top < 0 || bottom < 0 || left < 0 || right < 0) {
@@ -36,7 +36,7 @@ function padCrop(t: tf.Tensor4D, top: number, bottom: number, left: number, righ
       [Math.max(0, top), Math.max(0, bottom)],
       [Math.max(0, left), Math.max(0, right)],
       [0, 0],
-    ]);
+    ], value);
   }
   return out;
 }
@@ -96,6 +96,45 @@ function depthwiseFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, k: number, m: numb
   return tf.sum(tf.reshape(g, [k, k, b, c, m]), 2);
 }
 
+/** A conv filter [k, k, cin, cout] rotated 180 degrees with in/out swapped: the kernel of its input gradient. */
+export function flipConvFilter(filter: tf.Tensor4D): tf.Tensor4D {
+  return tf.transpose<tf.Tensor4D>(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
+}
+
+/** A depthwise filter [k, k, c, m] rotated 180 degrees as a [k, k, c*m, 1] depthwise kernel. */
+export function flipDepthwiseFilter(filter: tf.Tensor4D): tf.Tensor4D {
+  const [k, , c, m] = filter.shape;
+  return tf.reshape<tf.Rank.R4>(tf.reverse(filter, [0, 1]), [k, k, c * m, 1]);
+}
+
+/** True when the input gradient is the flipped-kernel conv of dy itself, with the same 'same' padding. */
+function sameStrideOne(k: number, stride: number, padding: Padding): boolean {
+  return stride === 1 && padding === 'same' && k % 2 === 1;
+}
+
+/** Input gradient of conv2d from the output gradient and the flipped filter (see flipConvFilter). */
+export function convInputGrad(dy: tf.Tensor4D, flipped: tf.Tensor4D, inH: number, inW: number, stride: number, padding: Padding): tf.Tensor4D {
+  const [k, , cout, cin] = flipped.shape;
+  // Odd kernel, stride 1, 'same': pads are symmetric, so the backend's own padding replaces a PadV2 pass.
+  const spread = sameStrideOne(k, stride, padding) ? dy : spreadForInputGrad(dy, inH, inW, k, stride, padding);
+  const pad = spread === dy ? 'same' : 'valid';
+  // One input channel (the first conv on grey images): a conv to a single channel runs several times slower on
+  // WASM than a depthwise conv plus a channel sum.
+  if (cin === 1) return tf.sum(tf.depthwiseConv2d(spread, tf.reshape<tf.Rank.R4>(flipped, [k, k, cout, 1]), 1, pad), 3, true);
+  return tf.conv2d(spread, flipped, 1, pad);
+}
+
+/** Input gradient of a depthwise conv with multiplier m from the flipped filter (see flipDepthwiseFilter). */
+export function depthwiseInputGrad(dy: tf.Tensor4D, flipped: tf.Tensor4D, inH: number, inW: number, m: number, stride: number, padding: Padding): tf.Tensor4D {
+  const k = flipped.shape[0];
+  const perOutput = sameStrideOne(k, stride, padding)
+    ? tf.depthwiseConv2d(dy, flipped, 1, 'same')
+    : tf.depthwiseConv2d(spreadForInputGrad(dy, inH, inW, k, stride, padding), flipped, 1, 'valid');
+  if (m === 1) return perOutput;
+  const [b, , , cm] = perOutput.shape;
+  return tf.sum(tf.reshape(perOutput, [b, inH, inW, cm / m, m]), 4);
+}
+
 /** conv2d (NHWC, square kernel) whose input and filter gradients use forward kernels and a matMul. */
 export function conv2dFast(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, padding: Padding): tf.Tensor4D {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -105,12 +144,8 @@ export function conv2dFast(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, 
       value: tf.conv2d(x4, w4, stride, padding),
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const dy4 = dy;
-        const k = ws.shape[0];
-        const spread = spreadForInputGrad(dy4, xs.shape[1], xs.shape[2], k, stride, padding);
-        const flipped = tf.transpose<tf.Tensor4D>(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]);
-        const dx = tf.conv2d(spread, flipped, 1, 'valid');
-        return [dx, convFilterGrad(xs, dy4, k, stride, padding)];
+        const dx = convInputGrad(dy, flipConvFilter(ws), xs.shape[1], xs.shape[2], stride, padding);
+        return [dx, convFilterGrad(xs, dy, ws.shape[0], stride, padding)];
       },
     };
   });
@@ -126,54 +161,95 @@ export function depthwiseConv2dFast(x: tf.Tensor4D, filter: tf.Tensor4D, stride:
       value: tf.depthwiseConv2d(x4, w4, stride, padding),
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const dy4 = dy;
-        const [k, , c, m] = ws.shape;
-        const [b, h, w] = xs.shape;
-        const spread = spreadForInputGrad(dy4, h, w, k, stride, padding);
-        const flipped = tf.reshape<tf.Rank.R4>(tf.reverse(ws, [0, 1]), [k, k, c * m, 1]);
-        const perOutput = tf.depthwiseConv2d(spread, flipped, 1, 'valid');
-        const dx = m === 1 ? perOutput : tf.sum(tf.reshape(perOutput, [b, h, w, c, m]), 4);
-        return [dx, depthwiseFilterGrad(xs, dy4, k, m, stride, padding)];
+        const [k, , , m] = ws.shape;
+        const dx = depthwiseInputGrad(dy, flipDepthwiseFilter(ws), xs.shape[1], xs.shape[2], m, stride, padding);
+        return [dx, depthwiseFilterGrad(xs, dy, k, m, stride, padding)];
       },
     };
   });
   return f(x, filter);
 }
 
-/** Nearest-neighbour upsampling by an integer factor (Tile and DepthToSpace are slow on WASM). */
-function upsample(t: tf.Tensor4D, factor: number): tf.Tensor4D {
-  return tf.image.resizeNearestNeighbor(t, [t.shape[1] * factor, t.shape[2] * factor]);
-}
-
-/** True when max pooling tiles the input without overlap, the case the fast gradient handles. */
+/** True when max pooling tiles the input without overlap (window = stride), the case the fast gradient handles. */
 export function canFastPool(h: number, w: number, size: number, stride: number, padding: Padding): boolean {
-  if (size !== stride) return false;
-  return padding === 'valid' || (h % size === 0 && w % size === 0);
+  return size === stride && h >= 1 && w >= 1 && (padding === 'same' || (h >= size && w >= size));
 }
 
 /**
  * maxPool whose gradient routes dy to the maximum of each window with an equality mask against the upsampled
- * output. Overlapping or padded windows use the stock op.
+ * output. 'same' windows that overhang the map pool a copy padded with -Infinity (what the stock op ignores), so
+ * SDN exit heads (e.g. 14x14 -> 4x4) take the fast path too. Overlapping windows use the stock op.
  */
 export function maxPoolFast(x: tf.Tensor4D, size: number, stride: number, padding: Padding): tf.Tensor4D {
   const [, h, w] = x.shape;
   if (!canFastPool(h, w, size, stride, padding)) return tf.maxPool(x, size, stride, padding);
+  const ph = axisPadding(h, size, stride, padding);
+  const pw = axisPadding(w, size, stride, padding);
+  // Rows and columns added before/after (negative after = rows 'valid' windows never read).
+  const bottom = ph.out * size - h - ph.before;
+  const right = pw.out * size - w - pw.before;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x4, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
-    const y = tf.maxPool(x4, size, stride, 'valid');
-    save([x4, y]);
+    const covered = padCrop(x4, ph.before, bottom, pw.before, right, -Infinity);
+    const y = tf.maxPool(covered, size, stride, 'valid');
+    save([covered, y]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-        const [xs, ys] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const [cs, ys] = saved as [tf.Tensor4D, tf.Tensor4D];
         const [b, oh, ow, c] = ys.shape;
-        const covered: tf.Tensor4D = tf.slice(xs, [0, 0, 0, 0], [b, oh * size, ow * size, c]);
-        const hits = tf.cast(tf.equal<tf.Tensor4D>(covered, upsample(ys, size)), 'float32');
+        // Windows as axes 2 and 4 of a 6-D view, so each output broadcasts over its window with no upsampling
+        // copy (resize kernels are slow on WASM; views are free).
+        const windows = [b, oh, size, ow, size, c];
+        const pooled = [b, oh, 1, ow, 1, c];
+        // 1 where the input equals its window's maximum: 1 - step(max - x) (comparisons are slow kernels on WASM).
+        const hits = tf.sub(1, tf.step(tf.sub(tf.reshape(ys, pooled), tf.reshape(cs, windows))));
         // Tied maxima share the window's gradient equally (a valid subgradient; the stock kernel gives it all
         // to the first one). Without ties both agree exactly.
-        const ties = upsample(tf.mul(tf.avgPool(hits, size, size, 'valid'), size * size), size);
-        const back = tf.div<tf.Tensor4D>(tf.mul(hits, upsample(dy, size)), ties);
-        return padCrop(back, 0, h - oh * size, 0, w - ow * size);
+        const ties = tf.mul(tf.avgPool(tf.reshape<tf.Rank.R4>(hits, cs.shape), size, size, 'valid'), size * size);
+        const share = tf.reshape(tf.div(dy, ties), pooled);
+        const back = tf.reshape<tf.Rank.R4>(tf.mul(hits, share), cs.shape);
+        return padCrop(back, -ph.before, -bottom, -pw.before, -right);
+      },
+    };
+  });
+  return f(x);
+}
+
+/** 1 / (number of real inputs) of each window along one axis, for non-overlapping windows (size = stride). */
+function inverseCounts(size: number, window: number, padding: Padding): number[] {
+  const { out, before } = axisPadding(size, window, window, padding);
+  return Array.from({ length: out }, (_, i) => {
+    const first = Math.max(0, i * window - before);
+    const end = Math.min(size, (i + 1) * window - before);
+    return 1 / Math.max(1, end - first);
+  });
+}
+
+/**
+ * avgPool with non-overlapping windows (size = stride) whose gradient spreads dy / count over each window with one
+ * upsample: the stock AvgPoolGrad is slow on WASM, and SDN exit heads take it at every attack step. TF's 'same'
+ * average divides by the real (unpadded) inputs of the window; the gradient uses the same counts.
+ */
+export function avgPoolFast(x: tf.Tensor4D, size: number, padding: Padding): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  if (!canFastPool(h, w, size, size, padding)) return tf.avgPool(x, size, size, padding);
+  const ph = axisPadding(h, size, size, padding);
+  const pw = axisPadding(w, size, size, padding);
+  const bottom = ph.out * size - h - ph.before;
+  const right = pw.out * size - w - pw.before;
+  const rows = inverseCounts(h, size, padding);
+  const cols = inverseCounts(w, size, padding);
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x4 = args[0] as tf.Tensor4D;
+    return {
+      value: tf.avgPool(x4, size, size, padding),
+      gradFunc: (dy: tf.Tensor4D) => {
+        const [b, oh, ow, c] = dy.shape;
+        const scale = tf.reshape(tf.outerProduct(tf.tensor1d(rows), tf.tensor1d(cols)), [1, oh, 1, ow, 1, 1]);
+        // dy / count broadcast over each window through a 6-D view (no upsampling copy).
+        const spread = tf.mul(tf.reshape(dy, [b, oh, 1, ow, 1, c]), tf.mul(scale, tf.ones([1, 1, size, 1, size, 1])));
+        return padCrop(tf.reshape<tf.Rank.R4>(spread, [b, oh * size, ow * size, c]), -ph.before, -bottom, -pw.before, -right);
       },
     };
   });

@@ -27,6 +27,12 @@ const STEPS = Number(process.env.DYNN_BENCH_PGD_STEPS ?? MNIST_LINF.steps);
 /** Debian's interpreter (the one python3-torch installs into); override with DYNN_TORCH_PYTHON. */
 const PYTHON = process.env.DYNN_TORCH_PYTHON ?? '/usr/bin/python3';
 const TORCH_SCRIPT = path.join(ROOT, 'test', 'bench', 'torch', 'pgd.py');
+/**
+ * PyTorch's intra-op threads: every core by default; DYNN_TORCH_THREADS=1 gives the per-core peer of the
+ * single-threaded WASM backend (with other work on the machine, OpenMP threads that wait on a busy core can make
+ * the 2-thread figure swing by an order of magnitude).
+ */
+const TORCH_THREADS = Number(process.env.DYNN_TORCH_THREADS ?? os.cpus().length);
 
 export async function bench(): Promise<Record<string, unknown>> {
   const backend = await initBackend();
@@ -51,6 +57,8 @@ export async function bench(): Promise<Record<string, unknown>> {
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const tfjs = {
       backend: backend.name,
+      // The WASM backend runs kernels on the calling thread (no wasm threads in Node).
+      threads: backend.name === 'wasm' ? 1 : undefined,
       backendReason: backend.reason,
       seconds: result.seconds,
       cpuSeconds,
@@ -63,7 +71,17 @@ export async function bench(): Promise<Record<string, unknown>> {
     };
     const torch = runTorch(spec, model, x, y, result.xAdv, warm.xAdv, config);
     tf.dispose([x, y, result.xAdv, warm.xAdv]);
+    const rate = (side: Record<string, unknown>, key: string): number | undefined => (typeof side[key] === 'number' ? (side[key]) : undefined);
+    const ratio = (key: string): number | undefined => {
+      const mine = rate(tfjs, key);
+      const theirs = rate(torch, key);
+      return mine === undefined || theirs === undefined || theirs === 0 ? undefined : mine / theirs;
+    };
     return {
+      // Speed of TF.js relative to PyTorch on the same machine, in the same run (>= 1 means TF.js is as fast).
+      ratioTfjsToTorch: { perWallSecond: ratio('imagesStepsPerSecond'), perCpuSecond: ratio('imagesStepsPerCpuSecond') },
+      // Other work on the machine skews wall time; CPU time is the fairer figure under load.
+      loadAverageAtEnd: os.loadavg()[0],
       model: `${spec.name} (examples/mnist-sdn.dynn.yaml)`,
       weights: trained.cached ? `engine weight cache ${trained.key}` : `trained now (${trainSeconds.toFixed(0)} s), cached as ${trained.key}`,
       loadOrTrainSeconds: trainSeconds,
@@ -166,7 +184,7 @@ function runTorch(
     saveNpy(path.join(dir, 'x_adv_tf.npy'), xAdvTf);
     saveNpy(path.join(dir, 'x_one_step_tf.npy'), oneStepTf);
     x0.dispose();
-    fs.writeFileSync(path.join(dir, 'params.json'), JSON.stringify({ eps: config.eps, step: config.step, steps: config.steps, threads: os.cpus().length }));
+    fs.writeFileSync(path.join(dir, 'params.json'), JSON.stringify({ eps: config.eps, step: config.step, steps: config.steps, threads: TORCH_THREADS }));
     const run = spawnSync(PYTHON, [TORCH_SCRIPT, dir], { encoding: 'utf8', timeout: 20 * 60 * 1000 });
     if (run.status !== 0) return { error: `pgd.py exited with ${run.status ?? run.signal}: ${run.stderr.trim().split('\n').slice(-3).join(' | ')}` };
     const torchResult = JSON.parse(fs.readFileSync(path.join(dir, 'torch_result.json'), 'utf8')) as Record<string, unknown>;
