@@ -8,6 +8,7 @@ import { applyChain, buildChain, buildLayer, ResidualRuntime, type NamedWeight, 
 import { gatherRows } from './rows';
 import { decideExit, initialPolicyState, policyFromSpec, type PolicyState } from './policy';
 import type { DynamicModel, DynamicRun, InferenceOptions, MultiExitOutputs } from './types';
+import { checkInputShape, recordAnswer } from './runRecord';
 
 /** Engine-only inference extras (not part of the cross-module contract). */
 export interface DynamicOptions extends InferenceOptions {
@@ -194,7 +195,7 @@ export class Network implements DynamicModel {
   /** Every exit for every sample with separate settings for the backbone and the heads (exits-only training). */
   forwardTrain(x: tf.Tensor, backboneCtx: RunContext, headCtx: RunContext): TrainOutputs {
     this.assertAlive();
-    this.checkInput(x);
+    checkInputShape(this.name, this.inputShape, x);
     const exits: tf.Tensor2D[] = [];
     const gates: tf.Tensor1D[] = [];
     const gateProbs: tf.Tensor1D[] = [];
@@ -218,7 +219,7 @@ export class Network implements DynamicModel {
 
   async runDynamic(x: tf.Tensor, options: DynamicOptions = {}): Promise<DynamicRun> {
     this.assertAlive();
-    this.checkInput(x);
+    checkInputShape(this.name, this.inputShape, x);
     const start = performance.now();
     const n = x.shape[0] ?? 0;
     const exitCount = this.exits.length;
@@ -289,7 +290,7 @@ export class Network implements DynamicModel {
             alive.forEach((s, j) => {
               run.flops[s] = (run.flops[s] ?? 0) + exit.headFlops;
               const state = states[j] as PolicyState;
-              if (decideExit(policy, e, probs, j * this.classes, this.classes, state)) this.record(run, s, e, probs, j);
+              if (decideExit(policy, e, probs, j * this.classes, this.classes, state)) recordAnswer(run, s, e, probs, j, this.classes);
               else keep.push(j);
             });
             if (keep.length < alive.length) {
@@ -302,7 +303,7 @@ export class Network implements DynamicModel {
         if (alive.length > 0) {
           const last = h;
           const probs = await readBack(tf.tidy(() => tf.softmax(last)));
-          alive.forEach((s, j) => this.record(run, s, exitCount, probs, j));
+          alive.forEach((s, j) => recordAnswer(run, s, exitCount, probs, j, this.classes));
         }
         h.dispose();
       }
@@ -320,7 +321,7 @@ export class Network implements DynamicModel {
    */
   profileSegments(x: tf.Tensor, batchSize = DEFAULT_INFERENCE_BATCH, repeats = 3): SegmentProfile[] {
     this.assertAlive();
-    this.checkInput(x);
+    checkInputShape(this.name, this.inputShape, x);
     const n = x.shape[0] ?? 0;
     const ctx: RunContext = { training: false };
     const folds = this.foldConvBatchNorm();
@@ -438,28 +439,6 @@ export class Network implements DynamicModel {
     fired.forEach((j, k) => (order[j] = k));
     closed.forEach((j, k) => (order[j] = fired.length + k));
     return gatherRows(tf.concat([ran, skipped], 0), Array.from(order));
-  }
-
-  private record(run: DynamicRun, sample: number, exitIndex: number, probs: ArrayLike<number>, row: number): void {
-    let best = 0;
-    let value = -Infinity;
-    for (let c = 0; c < this.classes; c++) {
-      const p = probs[row * this.classes + c] ?? -Infinity;
-      if (p > value) {
-        value = p;
-        best = c;
-      }
-    }
-    run.exitIndex[sample] = exitIndex;
-    run.prediction[sample] = best;
-    run.confidence[sample] = value;
-  }
-
-  private checkInput(x: tf.Tensor): void {
-    const got = x.shape.slice(1);
-    if (got.length !== this.inputShape.length || got.some((v, i) => v !== this.inputShape[i])) {
-      throw new Error(`Model '${this.name}' expects inputs of shape [batch, ${this.inputShape.join(', ')}], got [${x.shape.join(', ')}].`);
-    }
   }
 
   private assertAlive(): void {

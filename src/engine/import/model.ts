@@ -11,6 +11,7 @@ import { readLayersArtifacts, relativeTo, resolveRef } from './artifacts';
 import { ImportError } from './errors';
 import { planGraph, runPart, type GraphPlan } from './graph';
 import { parseImportSidecar, type ImportSidecar } from './sidecar';
+import { checkInputShape, recordAnswer } from '../runRecord';
 
 const DEFAULT_INFERENCE_BATCH = 256;
 /** Floor under probabilities before the log that turns a softmax output back into logits. */
@@ -48,7 +49,7 @@ export class ImportedModel implements DynamicModel {
 
   forwardAll(x: tf.Tensor): MultiExitOutputs {
     this.assertAlive();
-    this.checkInput(x);
+    checkInputShape(this.name, this.inputShape, x);
     // Concrete input in, concrete tensors out (SymbolicTensors only come from symbolic inputs).
     const out = this.layers.apply(x, { training: false }) as tf.Tensor | tf.Tensor[];
     const list = Array.isArray(out) ? out : [out];
@@ -58,7 +59,7 @@ export class ImportedModel implements DynamicModel {
 
   async runDynamic(x: tf.Tensor, options: InferenceOptions = {}): Promise<DynamicRun> {
     this.assertAlive();
-    this.checkInput(x);
+    checkInputShape(this.name, this.inputShape, x);
     const start = performance.now();
     const n = x.shape[0] ?? 0;
     const internal = this.exitNames.slice(0, -1).map((name, i) => ({ name, ...(this.sidecar.thresholds ? { threshold: this.sidecar.thresholds[i] } : {}) }));
@@ -93,7 +94,7 @@ export class ImportedModel implements DynamicModel {
             probsTensor.dispose();
             keep = [];
             alive.forEach((s, j) => {
-              if (k === last || decideExit(policy, k, probs, j * this.classes, this.classes, states[j] as PolicyState)) this.record(run, s, k, probs, j);
+              if (k === last || decideExit(policy, k, probs, j * this.classes, this.classes, states[j] as PolicyState)) recordAnswer(run, s, k, probs, j, this.classes);
               else keep.push(j);
             });
           }
@@ -114,28 +115,6 @@ export class ImportedModel implements DynamicModel {
     }
     run.millis = performance.now() - start;
     return run;
-  }
-
-  private record(run: DynamicRun, sample: number, exitIndex: number, probs: ArrayLike<number>, row: number): void {
-    let best = 0;
-    let value = -Infinity;
-    for (let c = 0; c < this.classes; c++) {
-      const p = probs[row * this.classes + c] ?? -Infinity;
-      if (p > value) {
-        value = p;
-        best = c;
-      }
-    }
-    run.exitIndex[sample] = exitIndex;
-    run.prediction[sample] = best;
-    run.confidence[sample] = value;
-  }
-
-  private checkInput(x: tf.Tensor): void {
-    const got = x.shape.slice(1);
-    if (got.length !== this.inputShape.length || got.some((v, i) => v !== this.inputShape[i])) {
-      throw new Error(`Model '${this.name}' expects inputs of shape [batch, ${this.inputShape.join(', ')}], got [${x.shape.join(', ')}].`);
-    }
   }
 
   private assertAlive(): void {
