@@ -8,8 +8,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Diagnostic as Finding } from '../../src/spec/types';
 import { LENS_FIXTURE } from '../unit/editor/fixture';
+import { closeModel, openModel, positionOf, waitFor } from '../integration/support';
 
-const EXTENSION_ID = 'dynn-lens.dynn-lens';
 const REFUSAL = 'needs a trusted workspace';
 
 interface Api {
@@ -31,22 +31,6 @@ const GUARDED: readonly { id: string; action: string; args: (uri: vscode.Uri) =>
   { id: 'dynn.compareStatic', action: 'Comparing with the static twin', args: (uri) => [uri] },
   { id: 'dynn.installGpuBackend', action: 'Installing the GPU backend', args: () => [] },
 ];
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function positionOf(doc: vscode.TextDocument, needle: string): vscode.Position {
-  const offset = doc.getText().indexOf(needle);
-  assert.ok(offset >= 0, `"${needle}" is not in the document`);
-  return doc.positionAt(offset);
-}
 
 /** Command lines of live processes running the extension's worker bundle (Linux /proc; empty elsewhere). */
 function workerProcesses(): string[] {
@@ -74,24 +58,11 @@ describe('untrusted workspace: restricted mode in a real extension host', functi
   let api: Api;
 
   before(async () => {
-    const first = vscode.workspace.workspaceFolders?.[0];
-    assert.ok(first, 'the workbench opened no workspace folder');
-    folder = first;
-    dir = path.join(folder.uri.fsPath, `.untrusted-test-${process.pid}`);
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, 'lens.dynn.yaml');
-    fs.writeFileSync(file, LENS_FIXTURE);
-    uri = vscode.Uri.file(file);
-    doc = await vscode.workspace.openTextDocument(uri);
-    await vscode.window.showTextDocument(doc);
-    const ext = vscode.extensions.getExtension<Api>(EXTENSION_ID);
-    assert.ok(ext, `${EXTENSION_ID} is not loaded`);
-    api = await ext.activate();
+    ({ folder, dir, uri, doc, api } = await openModel<Api>(`.untrusted-test-${process.pid}`, 'lens.dynn.yaml', LENS_FIXTURE));
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    fs.rmSync(dir, { recursive: true, force: true });
+    await closeModel(dir);
   });
 
   it('runs in an untrusted workspace, and the extension activated there', () => {

@@ -9,8 +9,8 @@ import type { Results } from '../../src/studies/results';
 import type { InfoResult } from '../../src/worker/builtinJobs';
 import { LENS_FIXTURE } from '../unit/editor/fixture';
 import { cloneResults } from '../unit/panel/fixtures';
+import { closeModel, openModel, positionOf, waitFor } from './support';
 
-const EXTENSION_ID = 'dynn-lens.dynn-lens';
 
 interface ResultsStoreApi {
   set(fileKey: string, results: Results): void;
@@ -27,22 +27,6 @@ interface Api {
 
 // The same model the editor unit tests check by hand in plain Node.
 const MODEL = LENS_FIXTURE;
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function positionOf(doc: vscode.TextDocument, needle: string): vscode.Position {
-  const offset = doc.getText().indexOf(needle);
-  assert.ok(offset >= 0, `"${needle}" is not in the document`);
-  return doc.positionAt(offset);
-}
 
 function hoverText(hovers: vscode.Hover[]): string {
   return hovers
@@ -71,23 +55,11 @@ describe('editor: language features in a real extension host', function () {
   let api: Api;
 
   before(async () => {
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    assert.ok(folder, 'the workbench opened no workspace folder');
-    dir = path.join(folder.uri.fsPath, `.editor-test-${process.pid}`);
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, 'lens.dynn.yaml');
-    fs.writeFileSync(file, MODEL);
-    uri = vscode.Uri.file(file);
-    doc = await vscode.workspace.openTextDocument(uri);
-    await vscode.window.showTextDocument(doc);
-    const ext = vscode.extensions.getExtension<Api>(EXTENSION_ID);
-    assert.ok(ext, `${EXTENSION_ID} is not loaded`);
-    api = await ext.activate();
+    ({ dir, uri, doc, api } = await openModel<Api>(`.editor-test-${process.pid}`, 'lens.dynn.yaml', MODEL));
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    fs.rmSync(dir, { recursive: true, force: true });
+    await closeModel(dir);
   });
 
   it('activated without loading TF.js', () => {

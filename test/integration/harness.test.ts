@@ -2,20 +2,10 @@
 // copy of test/fixtures/workspace, with the extension under development loaded from the project folder.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
+import { EXTENSION_ID, waitFor } from './support';
 
-const EXTENSION_ID = 'dynn-lens.dynn-lens';
 
 /** Polls `probe` until it returns a value other than undefined; fails naming `what` after `timeoutMs`. */
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 function fixtureUri(relative: string): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
   assert.ok(folder, 'the workbench opened no workspace folder');

@@ -7,8 +7,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Results, Suggestion } from '../../src/studies/results';
+import { EXTENSION_ID, closeModel, openModel, waitFor } from './support';
+import { tinyMnistModel } from '../fixtures/tiny-mnist';
 
-const EXTENSION_ID = 'dynn-lens.dynn-lens';
 
 interface Api {
   tfjsLoaded(): boolean;
@@ -22,41 +23,10 @@ interface Api {
 
 // Tiny CNN with one internal exit and a permissive threshold (so attacks move samples between exits), trained for
 // one epoch on 3% of the built-in digits; 40 test samples, two attacks of 3 steps.
-const TINY = `# Integration-test model: small enough to train and attack in seconds.
-dynn: 1
-name: it-tiny
-input: {shape: [28, 28, 1], range: [0, 1]}
-classes: 10
-backbone:
-  - {name: conv1, type: conv2d, filters: 4, kernel: 3, stride: 2, activation: relu}
-  - {name: conv2, type: conv2d, filters: 8, kernel: 3, stride: 2, activation: relu}
-  - {name: flatten, type: flatten}
-  - {name: classifier, type: dense, units: 10}
-exits:
-  - {name: exit1, after: conv2}
-policy: {kind: maxProb, threshold: 0.2}
-data: {source: mnist, trainFraction: 0.03}
-train: {epochs: 1, batchSize: 32, optimizer: adam, learningRate: 0.01, seed: 3}
-checks:
-  samples: 40
-  seed: 0
-  attacks:
-    - {id: pgd, kind: pgd, norm: linf, eps: [0.2], step: 0.05, steps: 3, loss: average}
-    - {id: hijack, kind: hijack, norm: linf, eps: [0.2], step: 0.05, steps: 3}
-`;
+const TINY = tinyMnistModel({ name: 'it-tiny', comment: 'Integration-test model: small enough to train and attack in seconds.', threshold: 0.2, epochs: 1, samples: 40, pgdEps: [0.2] });
 
 // The same model with many PGD steps and samples: a run long enough to cancel or kill in the middle.
 const LONG = TINY.replace('samples: 40', 'samples: 400').replace('steps: 3, loss: average', 'steps: 400, loss: average');
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function lensTitles(uri: vscode.Uri): Promise<string[]> {
   const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
@@ -89,19 +59,7 @@ describe('design loop: checks from the editor, in the worker', function () {
   let first: Results;
 
   before(async () => {
-    const f = vscode.workspace.workspaceFolders?.[0];
-    assert.ok(f, 'the workbench opened no workspace folder');
-    folder = f;
-    dir = path.join(folder.uri.fsPath, `checks-test-${process.pid}`);
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, 'tiny.dynn.yaml');
-    fs.writeFileSync(file, TINY);
-    uri = vscode.Uri.file(file);
-    doc = await vscode.workspace.openTextDocument(uri);
-    await vscode.window.showTextDocument(doc);
-    const ext = vscode.extensions.getExtension<Api>(EXTENSION_ID);
-    assert.ok(ext, `${EXTENSION_ID} is not loaded`);
-    api = await ext.activate();
+    ({ folder, dir, uri, doc, api } = await openModel<Api>(`checks-test-${process.pid}`, 'tiny.dynn.yaml', TINY));
     // wasm is the fastest backend installed here; also checks that Select Backend writes the setting.
     await vscode.commands.executeCommand('dynn.selectBackend', 'wasm');
   });
@@ -109,8 +67,7 @@ describe('design loop: checks from the editor, in the worker', function () {
   after(async () => {
     await setLimits(undefined, undefined);
     await vscode.workspace.getConfiguration('dynn').update('backend', undefined, vscode.ConfigurationTarget.Workspace);
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    fs.rmSync(dir, { recursive: true, force: true });
+    await closeModel(dir);
     fs.rmSync(path.join(folder.uri.fsPath, '.dynn', 'results', 'it-tiny.json'), { force: true });
   });
 

@@ -9,8 +9,8 @@ import * as vscode from 'vscode';
 import { encodeNpy } from '../../src/engine/data/npy';
 import type { Results } from '../../src/studies/results';
 import { makeResults } from '../unit/panel/fixtures';
+import { EXTENSION_ID, waitFor } from './support';
 
-const EXTENSION_ID = 'dynn-lens.dynn-lens';
 const RUNS_SOURCE = 'DyNN Lens runs';
 
 interface Api {
@@ -35,16 +35,6 @@ checks:
   attacks:
     - {id: pgd, kind: pgd, norm: linf, eps: [0.1], step: 0.05, steps: 2}
 `;
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 function runDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {

@@ -8,30 +8,10 @@ import * as path from 'path';
 import type { FrameLocator } from 'playwright-core';
 import { workbench } from './session';
 import type { Workbench } from './workbench';
+import { tinyMnistModel } from '../fixtures/tiny-mnist';
 
 const MODEL_FILE = 'ui-tiny.dynn.yaml';
-const MODEL = `# UI-test model: trains and attacks in seconds.
-dynn: 1
-name: ui-tiny
-input: {shape: [28, 28, 1], range: [0, 1]}
-classes: 10
-backbone:
-  - {name: conv1, type: conv2d, filters: 4, kernel: 3, stride: 2, activation: relu}
-  - {name: conv2, type: conv2d, filters: 8, kernel: 3, stride: 2, activation: relu}
-  - {name: flatten, type: flatten}
-  - {name: classifier, type: dense, units: 10}
-exits:
-  - {name: exit1, after: conv2}
-policy: {kind: maxProb, threshold: 0.2}
-data: {source: mnist, trainFraction: 0.03}
-train: {epochs: 1, batchSize: 32, optimizer: adam, learningRate: 0.01, seed: 3}
-checks:
-  samples: 40
-  seed: 0
-  attacks:
-    - {id: pgd, kind: pgd, norm: linf, eps: [0.1, 0.2], step: 0.05, steps: 3, loss: average}
-    - {id: hijack, kind: hijack, norm: linf, eps: [0.2], step: 0.05, steps: 3}
-`;
+const MODEL = tinyMnistModel({ name: 'ui-tiny', comment: 'UI-test model: trains and attacks in seconds.', threshold: 0.2, epochs: 1, samples: 40, pgdEps: [0.1, 0.2] });
 
 interface CanvasFacts {
   datasets: string[] | null;

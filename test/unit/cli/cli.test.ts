@@ -4,27 +4,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { advise } from '../../../src/advice';
-import { main } from '../../../src/cli/cli';
 import type { Command } from '../../../src/cli/command';
 import { analyzeText } from '../../../src/spec';
 import { LineIndex } from '../../../src/spec/lines';
 import { model } from '../advice/helpers';
+import { runCli, type CliRun } from './runCli';
 
 const root = path.resolve(__dirname, '../../../..');
 const risky = 'examples/risky.dynn.yaml';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(argv: string[], cwd = root, commands?: readonly Command[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, cwd };
-  const code = commands ? await main(argv, io, commands) : await main(argv, io);
-  return { code, stdout, stderr };
+function run(argv: string[], cwd = root, commands?: readonly Command[]): Promise<CliRun> {
+  return runCli(argv, cwd, commands);
 }
 
 describe('cli', () => {

@@ -4,23 +4,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../../src/cli/cli';
 import { encodeNpy } from '../../../src/engine/data/npy';
 import { LineIndex } from '../../../src/spec/lines';
+import { runCli } from './runCli';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(argv: string[], cwd: string): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, cwd };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 /** 1-based `line:col` of the first occurrence of `needle` after `after` in `text`. */
 function positionOf(text: string, needle: string, after = ''): string {

@@ -2,24 +2,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { main } from '../../../src/cli/cli';
 import { progressPrinter } from '../../../src/cli/commands/check';
 import { parseCheckParams, parseTrainParams } from '../../../src/worker/studyJobs';
 import { tempWorkspace } from './helpers';
+import { runCli } from '../cli/runCli';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(argv: string[], cwd: string): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, cwd };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 describe('studies: CLI verbs', function () {
   this.timeout(120000);

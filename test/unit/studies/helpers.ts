@@ -5,30 +5,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { analyzeText } from '../../../src/spec';
 import type { ModelSpec } from '../../../src/spec/types';
+import { tinyMnistModel } from '../../fixtures/tiny-mnist';
 
-export const TINY_MNIST_YAML = `
-dynn: 1
-name: tiny-mnist
-input: {shape: [28, 28, 1], range: [0, 1]}
-classes: 10
-backbone:
-  - {name: conv1, type: conv2d, filters: 4, kernel: 3, stride: 2, activation: relu}
-  - {name: conv2, type: conv2d, filters: 8, kernel: 3, stride: 2, activation: relu}
-  - {name: flatten, type: flatten}
-  - {name: classifier, type: dense, units: 10}
-exits:
-  - {name: exit1, after: conv2}
-policy: {kind: maxProb, threshold: 0.5}
-data: {source: mnist, trainFraction: 0.03}
-train: {epochs: 2, batchSize: 32, optimizer: adam, learningRate: 0.01, seed: 3}
-checks:
-  samples: 48
-  seed: 0
-  attacks:
-    - {id: pgd, kind: pgd, norm: linf, eps: [0.05, 0.2], step: 0.05, steps: 3, loss: average}
-    - {id: hijack, kind: hijack, norm: linf, eps: [0.2], step: 0.05, steps: 3}
-    - {id: slowdown, kind: slowdown, norm: linf, eps: [0.2], step: 0.05, steps: 3}
-`;
+export const TINY_MNIST_YAML = tinyMnistModel({ name: 'tiny-mnist', threshold: 0.5, epochs: 2, samples: 48, pgdEps: [0.05, 0.2], slowdown: true });
 
 export function tinyAnalysis(text = TINY_MNIST_YAML): { spec: ModelSpec; specHash: string } {
   const analysis = analyzeText(text, { fileName: 'tiny.dynn.yaml' });
