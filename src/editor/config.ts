@@ -12,6 +12,8 @@ export interface DynnSettings {
   codeLensEnabled: boolean;
   /** TF.js backend for training and checks (the worker); the editor itself never runs TF.js. */
   backend: BackendSetting;
+  /** Threads of the WASM backend in the worker; 0 = every core up to 4 (read when the worker starts). */
+  wasmThreads: number;
   /** Limits above which measured results become warnings (`dynn.limits.*`). */
   limits: ResultLimits;
 }
@@ -20,6 +22,7 @@ export const DEFAULT_SETTINGS: Readonly<DynnSettings> = {
   diagnosticsDebounceMs: 250,
   codeLensEnabled: true,
   backend: 'auto',
+  wasmThreads: 0,
   limits: { ...DEFAULT_RESULT_LIMITS },
 };
 
@@ -33,6 +36,7 @@ export function readSettings(section: Pick<vscode.WorkspaceConfiguration, 'get'>
   const debounce = section.get<unknown>('diagnostics.debounceMs');
   const lens = section.get<unknown>('codeLens.enabled');
   const backend = section.get<unknown>('backend');
+  const wasmThreads = section.get<unknown>('wasmThreads');
   const hijack = section.get<unknown>('limits.hijackRate');
   const slowdown = section.get<unknown>('limits.slowdownCostIncrease');
   return {
@@ -40,6 +44,7 @@ export function readSettings(section: Pick<vscode.WorkspaceConfiguration, 'get'>
       typeof debounce === 'number' && Number.isFinite(debounce) ? Math.min(5000, Math.max(0, Math.round(debounce))) : DEFAULT_SETTINGS.diagnosticsDebounceMs,
     codeLensEnabled: typeof lens === 'boolean' ? lens : DEFAULT_SETTINGS.codeLensEnabled,
     backend: (BACKENDS as readonly unknown[]).includes(backend) ? (backend as BackendSetting) : DEFAULT_SETTINGS.backend,
+    wasmThreads: Math.round(boundedNumber(wasmThreads, 0, 64, DEFAULT_SETTINGS.wasmThreads)),
     limits: {
       hijackRate: boundedNumber(hijack, 0, 1, DEFAULT_RESULT_LIMITS.hijackRate),
       slowdownCostIncrease: boundedNumber(slowdown, 0, 100, DEFAULT_RESULT_LIMITS.slowdownCostIncrease),

@@ -19,7 +19,7 @@ import { ResultsPanel } from './panel/resultsPanel';
 import { applySuggestion, ResultDiagnostics } from './result-diagnostics';
 import { ModelResultsStore } from './results-store';
 import { ModelSymbolProvider } from './symbols';
-import { lazyWorker, type LazyWorker } from './worker';
+import { lazyWorker, wasmThreadsEnv, type LazyWorker } from './worker';
 
 export class Ctx implements vscode.Disposable {
   readonly log: Log;
@@ -43,8 +43,18 @@ export class Ctx implements vscode.Disposable {
     this.analyses = this.own(new DocumentAnalyses(analyzer, this.log));
     this.results = this.own(new ModelResultsStore(this.log));
     const gpuDir = gpuBackendDir(extension);
-    this.worker = this.own(lazyWorker(extension.extensionUri, this.log, () => workerEnv(gpuDir)));
+    this.worker = this.own(lazyWorker(extension.extensionUri, this.log, () => ({ ...workerEnv(gpuDir), ...wasmThreadsEnv(this.config.settings.wasmThreads) })));
     this.runner = this.own(new CheckRunner(this.worker, this.log));
+    // The WASM thread pool is made once per worker process: a changed count needs a fresh worker.
+    let threads = this.config.settings.wasmThreads;
+    this.own(
+      this.config.onDidChange((s) => {
+        if (s.wasmThreads === threads) return;
+        threads = s.wasmThreads;
+        if (this.runner.runningOn() === undefined) this.worker.reset();
+        else this.log.info('dynn.wasmThreads changed: it applies when the worker next starts (after the running job, reload the window)');
+      }),
+    );
     this.status = this.own(new BackendStatus(this.runner, this.config, this.results));
     // Drives the editor title's Run / Cancel buttons.
     this.own(this.runner.onDidChange(() => void vscode.commands.executeCommand('setContext', 'dynn.running', this.runner.runningOn() !== undefined)));

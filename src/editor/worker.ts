@@ -7,6 +7,11 @@ import type { Log } from './log';
 
 export type LazyWorker = Lazy<WorkerClient & vscode.Disposable>;
 
+/** The worker's DYNN_WASM_THREADS from the `dynn.wasmThreads` setting; 0 (auto) leaves the engine's default. */
+export function wasmThreadsEnv(threads: number): Record<string, string> {
+  return threads > 0 ? { DYNN_WASM_THREADS: String(threads) } : {};
+}
+
 /**
  * `env` is read when the child starts: it carries e.g. NODE_PATH to the GPU backend installed in the extension's
  * storage folder, so the engine's backend lookup finds it without touching the user's project.

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { createRequire } from 'module';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendInfo } from './types';
+import { installWasmThreads, wasmPackageFile, wasmThreadsFromEnv } from './wasmThreads';
 
 export type BackendName = BackendInfo['name'];
 export type BackendPreference = 'auto' | Exclude<BackendName, 'webgl'>;
@@ -82,6 +83,8 @@ export interface BackendOptions {
   wasmDir?: string;
   /** Backends not to use (e.g. ones that already failed during this run). */
   exclude?: readonly BackendName[];
+  /** Threads for the WASM backend; default from DYNN_WASM_THREADS, else every core up to 4. 1 = single-threaded. */
+  wasmThreads?: number;
 }
 
 const NODE_PACKAGES = { 'tensorflow-gpu': '@tensorflow/tfjs-node-gpu', tensorflow: '@tensorflow/tfjs-node' } as const;
@@ -168,18 +171,51 @@ async function activate(name: Exclude<BackendName, 'webgl'>, options: BackendOpt
     // Imported lazily so the cpu path never pays for it.
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths(dir.endsWith(path.sep) ? dir : dir + path.sep);
+    const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+    const done = (threadsNote: string) => ({ note: `wasm ${simd ? 'with SIMD' : 'without SIMD'}, ${threadsNote}`, versions: versions({ 'tfjs-backend-wasm': wasm.version_wasm }) });
+    // Started earlier in this process: the WASM module (and its thread pool) is made once per process.
+    if (tf.findBackend('wasm') !== null) {
+      if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to start');
+      return done(threadCountNote(wasm.getThreadsCount()));
+    }
+    const wanted = options.wasmThreads ?? wasmThreadsFromEnv(process.env.DYNN_WASM_THREADS);
+    let threadsNote = 'single-threaded (1 thread requested)';
+    if (wanted > 1 && simd) {
+      try {
+        return done(threadCountNote(await startThreadedWasm(wasm, wanted)));
+      } catch (err) {
+        threadsNote = `single-threaded (threads failed to start: ${errorMessage(err)})`;
+      }
+    } else if (wanted > 1) threadsNote = 'single-threaded (threads need wasm SIMD)';
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to start');
     await tf.ready();
-    const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-    const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
-    return {
-      note: `wasm ${simd ? 'with SIMD' : 'without SIMD'}, ${threads ? 'multi-threaded' : 'single-threaded (no wasm threads in this host)'}`,
-      versions: versions({ 'tfjs-backend-wasm': wasm.version_wasm }),
-    };
+    return done(threadsNote);
   }
   if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend failed to start');
   await tf.ready();
   return { note: 'pure JavaScript', versions: versions({}) };
+}
+
+/** Starts the threaded WASM build through the Node bridge; resolves to the thread count XNNPACK really uses. */
+async function startThreadedWasm(wasm: typeof import('@tensorflow/tfjs-backend-wasm'), threads: number): Promise<number> {
+  const bridge = installWasmThreads(threads, wasmPackageFile());
+  try {
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+    wasm.setThreadsCount(threads);
+    if (!(await tf.setBackend('wasm'))) throw new Error(`the threaded build did not start${bridge.lastError ? `: ${bridge.lastError}` : ''}`);
+    await tf.ready();
+  } catch (err) {
+    await bridge.stopWorkers();
+    throw err;
+  } finally {
+    bridge.restore();
+  }
+  return wasm.getThreadsCount();
+}
+
+function threadCountNote(threads: number): string {
+  return threads > 1 ? `${threads} threads` : 'single-threaded';
 }
 
 /**

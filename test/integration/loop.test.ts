@@ -4,6 +4,7 @@
 // results untouched, and Select Backend writing the setting.
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Results, Suggestion } from '../../src/studies/results';
@@ -306,5 +307,22 @@ describe('design loop: checks from the editor, in the worker', function () {
     const again = await vscode.commands.executeCommand<Results | undefined>('dynn.runCheck', uri);
     assert.ok(again, `${api.runner.lastFailure() ?? ''}${tail(api)}`);
     assert.notStrictEqual(await api.workerPid(), pid);
+  });
+
+  it('runs the WASM backend with the threads dynn.wasmThreads asks for, restarting an idle worker', async () => {
+    const dynn = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('dynn');
+    const pid = await api.workerPid();
+    await dynn().update('wasmThreads', 1, vscode.ConfigurationTarget.Workspace);
+    try {
+      const one = await vscode.commands.executeCommand<Results | undefined>('dynn.runCheck', uri);
+      assert.ok(one, `${api.runner.lastFailure() ?? ''}${tail(api)}`);
+      assert.match(one.provenance.backendReason, /wasm with SIMD, single-threaded \(1 thread requested\)/);
+      assert.notStrictEqual(await api.workerPid(), pid, 'the worker was not restarted for the new thread count');
+    } finally {
+      await dynn().update('wasmThreads', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    const two = await vscode.commands.executeCommand<Results | undefined>('dynn.runCheck', uri);
+    assert.ok(two, `${api.runner.lastFailure() ?? ''}${tail(api)}`);
+    assert.match(two.provenance.backendReason, os.cpus().length > 1 ? /wasm with SIMD, \d+ threads/ : /single-threaded/);
   });
 });

@@ -1,0 +1,90 @@
+// The Node bridge for the threaded WASM build: its pure parts here, and the real backend in child processes (one
+// WASM module per process): threads start, give the same numbers as one thread, never keep the process alive, and a
+// bridge that cannot start leaves a working single-threaded backend that says why.
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { defaultWasmThreads, mainScriptPreamble, wasmThreadsFromEnv } from '../../../src/engine/wasmThreads';
+
+const OUT_SRC = path.join(__dirname, '..', '..', '..', 'src');
+
+describe('engine/wasmThreads: settings and glue checks', () => {
+  it('uses every core up to 4 by default', () => {
+    assert.deepStrictEqual([1, 2, 3, 4, 16].map((n) => defaultWasmThreads(n)), [1, 2, 3, 4, 4]);
+  });
+  it('reads DYNN_WASM_THREADS and names it when the value is wrong', () => {
+    assert.strictEqual(wasmThreadsFromEnv(undefined, 2), 2);
+    assert.strictEqual(wasmThreadsFromEnv(' ', 8), 4);
+    assert.strictEqual(wasmThreadsFromEnv('1', 8), 1);
+    for (const bad of ['0', '-2', '1.5', 'many', '65']) assert.throws(() => wasmThreadsFromEnv(bad, 2), /DYNN_WASM_THREADS=.*whole number from 1 to 64/);
+  });
+  it("maps webpack's named built-ins and Rollup's hoisted requires", () => {
+    const webpacked = 'var fs=__webpack_require__(/*! fs */ "fs");var p=__webpack_require__("path");';
+    assert.match(mainScriptPreamble(webpacked, '/x/main.js', undefined), /var __webpack_require__ = require;[\s\S]*var _scriptDir = "\/x\/main.js";/);
+    const header = "'use strict';\nvar require$$0 = require('fs');\nvar require$$4 = require('os');\n";
+    const rolled = mainScriptPreamble('var fs = require$$0; n = require$$4.cpus().length;', '/x/main.js', header);
+    assert.match(rolled, /var require\$\$0 = require\("fs"\);/);
+    assert.match(rolled, /var require\$\$4 = require\("os"\);/);
+  });
+  it('refuses glue that loads anything but a Node built-in by name', () => {
+    assert.throws(() => mainScriptPreamble('var fs=__webpack_require__(9896);', 'f', undefined), /loads module 9896, not a Node built-in/);
+    assert.throws(() => mainScriptPreamble('__webpack_require__("./evil")', 'f', undefined), /not a Node built-in/);
+    assert.throws(() => mainScriptPreamble('x = require$$7.thing', 'f', "var require$$0 = require('fs');\n"), /uses require\$\$7/);
+  });
+});
+
+/** Runs `body` in a fresh Node with the compiled engine; returns its last stdout line as JSON. */
+function child(body: string, env: Record<string, string> = {}): { result: Record<string, unknown>; status: number | null; stderr: string } {
+  const script = `
+    const tf = require('@tensorflow/tfjs');
+    const backend = require(${JSON.stringify(path.join(OUT_SRC, 'engine', 'backend'))});
+    const threads = require(${JSON.stringify(path.join(OUT_SRC, 'engine', 'wasmThreads'))});
+    (async () => { ${body} })().catch((e) => { console.log(JSON.stringify({ error: String(e && e.stack || e) })); process.exitCode = 1; });`;
+  // No process.exit in the script: the child must end on its own, so a pool thread that held it open would time out.
+  const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000, cwd: path.join(OUT_SRC, '..', '..'), env: { ...process.env, ...env } });
+  const lines = run.stdout.trim().split('\n');
+  return { result: JSON.parse(lines[lines.length - 1] ?? '{}') as Record<string, unknown>, status: run.status, stderr: run.stderr };
+}
+
+const CONV = `
+  const x = tf.randomNormal([64, 14, 14, 16], 0, 1, 'float32', 1);
+  const w = tf.randomNormal([3, 3, 16, 24], 0, 1, 'float32', 2);
+  const out = tf.conv2d(x, w, 1, 'same').dataSync();
+  const y = { n: out.length, finite: out.every(Number.isFinite), sha256: require('crypto').createHash('sha256').update(Buffer.from(out.buffer)).digest('hex') };`;
+
+describe('engine/wasmThreads: the real backend in a child process', function () {
+  this.timeout(120_000);
+  it('starts 2 threads that compute bit-for-bit what 1 thread does, and lets the process end', () => {
+    const body = `const info = await backend.initBackend({ preference: 'wasm', wasmThreads: Number(process.env.T) }); ${CONV}
+      console.log(JSON.stringify({ name: info.name, reason: info.reason, y }));`;
+    const two = child(body, { T: '2' });
+    const one = child(body, { T: '1' });
+    assert.strictEqual(two.status, 0, two.stderr);
+    assert.strictEqual(one.status, 0, one.stderr);
+    assert.strictEqual(two.result.name, 'wasm');
+    assert.match(String(two.result.reason), /wasm with SIMD, 2 threads/);
+    assert.match(String(one.result.reason), /single-threaded \(1 thread requested\)/);
+    assert.strictEqual((two.result.y as { n: number }).n, 64 * 14 * 14 * 24);
+    assert.deepStrictEqual(two.result.y, one.result.y);
+  });
+  it('falls back to one thread, saying why, when the bridge cannot start the pool', () => {
+    // The package file unknown: the Rollup build's hoisted requires cannot be mapped, so the glue check fails
+    // while the backend starts (on the main thread); the single-threaded build must start instead.
+    const body = `threads.wasmPackageFile = () => undefined;
+      const info = await backend.initBackend({ preference: 'wasm', wasmThreads: 2 }); ${CONV}
+      console.log(JSON.stringify({ name: info.name, reason: info.reason, y }));`;
+    const run = child(body);
+    assert.strictEqual(run.status, 0, run.stderr);
+    assert.strictEqual(run.result.name, 'wasm');
+    assert.match(String(run.result.reason), /single-threaded \(threads failed to start: the threaded build did not start: .*uses require\$\$\d/);
+    assert.deepStrictEqual(run.result.y, { n: 64 * 14 * 14 * 24, finite: true, sha256: (run.result.y as { sha256: string }).sha256 });
+  });
+  it('says so when this Node has no SharedArrayBuffer', () => {
+    const body = `delete globalThis.SharedArrayBuffer;
+      const info = await backend.initBackend({ preference: 'wasm', wasmThreads: 2 });
+      console.log(JSON.stringify({ name: info.name, reason: info.reason }));`;
+    const run = child(body);
+    assert.strictEqual(run.result.name, 'wasm', run.stderr);
+    assert.match(String(run.result.reason), /threads failed to start: this Node has no SharedArrayBuffer/);
+  });
+});
