@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { attack } from '../../src/attacks/attack';
 import { restartSeed } from '../../src/attacks/ascent';
 import { MNIST_LINF } from '../../src/attacks/defaults';
@@ -57,8 +58,7 @@ export async function bench(): Promise<Record<string, unknown>> {
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const tfjs = {
       backend: backend.name,
-      // The WASM backend runs kernels on the calling thread (no wasm threads in Node).
-      threads: backend.name === 'wasm' ? 1 : undefined,
+      threads: backend.name === 'wasm' ? getThreadsCount() : undefined,
       backendReason: backend.reason,
       seconds: result.seconds,
       cpuSeconds,
@@ -70,6 +70,9 @@ export async function bench(): Promise<Record<string, unknown>> {
       flags: result.flags.map((f) => f.code),
     };
     const torch = runTorch(spec, model, x, y, result.xAdv, warm.xAdv, config);
+    // The kernel under both: one convolution of the example's conv3 shape, forward only, each side's fastest run.
+    // PGD can beat the peer only as far as its kernels allow (WASM SIMD is 128 bits wide, without fused multiply-add).
+    const convKernel = { shapeNHWC: CONV_SHAPE, kernelHWIO: CONV_KERNEL, tfjsGflops: convKernelGflops(), torchGflops: torch.convKernelGflops };
     tf.dispose([x, y, result.xAdv, warm.xAdv]);
     const rate = (side: Record<string, unknown>, key: string): number | undefined => (typeof side[key] === 'number' ? (side[key]) : undefined);
     const ratio = (key: string): number | undefined => {
@@ -79,7 +82,12 @@ export async function bench(): Promise<Record<string, unknown>> {
     };
     return {
       // Speed of TF.js relative to PyTorch on the same machine, in the same run (>= 1 means TF.js is as fast).
-      ratioTfjsToTorch: { perWallSecond: ratio('imagesStepsPerSecond'), perCpuSecond: ratio('imagesStepsPerCpuSecond') },
+      ratioTfjsToTorch: {
+        perWallSecond: ratio('imagesStepsPerSecond'),
+        perCpuSecond: ratio('imagesStepsPerCpuSecond'),
+        convKernel: typeof convKernel.torchGflops === 'number' ? convKernel.tfjsGflops / convKernel.torchGflops : undefined,
+      },
+      convKernel,
       // Other work on the machine skews wall time; CPU time is the fairer figure under load.
       loadAverageAtEnd: os.loadavg()[0],
       model: `${spec.name} (examples/mnist-sdn.dynn.yaml)`,
@@ -94,6 +102,28 @@ export async function bench(): Promise<Record<string, unknown>> {
   } finally {
     model.dispose();
   }
+}
+
+/** The example's conv3 input (batch 128, 14x14, 16 channels) and kernel (3x3, 16 -> 24). */
+const CONV_SHAPE: [number, number, number, number] = [BATCH, 14, 14, 16];
+const CONV_KERNEL: [number, number, number, number] = [3, 3, 16, 24];
+
+function convKernelGflops(): number {
+  const x = tf.randomNormal<tf.Rank.R4>(CONV_SHAPE, 0, 1, 'float32', 1);
+  const w = tf.randomNormal<tf.Rank.R4>(CONV_KERNEL, 0, 1, 'float32', 2);
+  for (let i = 0; i < 3; i++) tf.conv2d(x, w, 1, 'same').dispose();
+  let best = Infinity;
+  for (let i = 0; i < 20; i++) {
+    const started = performance.now();
+    // Node's backends run a kernel before the op returns; reading the result back is not part of the kernel.
+    const y = tf.conv2d(x, w, 1, 'same');
+    best = Math.min(best, performance.now() - started);
+    y.dispose();
+  }
+  tf.dispose([x, w]);
+  const [n, h, wd, c] = CONV_SHAPE;
+  const [kh, kw, , out] = CONV_KERNEL;
+  return (2 * n * h * wd * c * kh * kw * out) / (best / 1000) / 1e9;
 }
 
 function loadSpec(file: string): ModelSpec {
@@ -184,7 +214,12 @@ function runTorch(
     saveNpy(path.join(dir, 'x_adv_tf.npy'), xAdvTf);
     saveNpy(path.join(dir, 'x_one_step_tf.npy'), oneStepTf);
     x0.dispose();
-    fs.writeFileSync(path.join(dir, 'params.json'), JSON.stringify({ eps: config.eps, step: config.step, steps: config.steps, threads: TORCH_THREADS }));
+    const [n, h, w, c] = CONV_SHAPE;
+    const [kh, kw, , out] = CONV_KERNEL;
+    fs.writeFileSync(
+      path.join(dir, 'params.json'),
+      JSON.stringify({ eps: config.eps, step: config.step, steps: config.steps, threads: TORCH_THREADS, convShape: [n, c, h, w], convKernelShape: [out, c, kh, kw] }),
+    );
     const run = spawnSync(PYTHON, [TORCH_SCRIPT, dir], { encoding: 'utf8', timeout: 20 * 60 * 1000 });
     if (run.status !== 0) return { error: `pgd.py exited with ${run.status ?? run.signal}: ${run.stderr.trim().split('\n').slice(-3).join(' | ')}` };
     const torchResult = JSON.parse(fs.readFileSync(path.join(dir, 'torch_result.json'), 'utf8')) as Record<string, unknown>;

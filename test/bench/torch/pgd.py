@@ -206,6 +206,24 @@ def pgd_linf(model, x, y, x0, eps, step, steps):
     return x_adv.detach()
 
 
+def conv_kernel_gflops(shape, kernel_shape, runs=20):
+    """One convolution (NCHW, 'same', no bias), the fastest of `runs`: the kernel speed the PGD figure rests on."""
+    x = torch.randn(*shape)
+    w = torch.randn(*kernel_shape)
+    pad = kernel_shape[2] // 2
+    with torch.no_grad():
+        for _ in range(3):
+            F.conv2d(x, w, padding=pad)
+        best = float('inf')
+        for _ in range(runs):
+            started = time.perf_counter()
+            F.conv2d(x, w, padding=pad)
+            best = min(best, time.perf_counter() - started)
+    n, c, h, wd = shape
+    flops = 2 * n * h * wd * kernel_shape[0] * c * kernel_shape[2] * kernel_shape[3]
+    return flops / best / 1e9
+
+
 def main(directory):
     with open(os.path.join(directory, 'params.json')) as f:
         params = json.load(f)
@@ -243,6 +261,8 @@ def main(directory):
         'imagesStepsPerCpuSecond': x.shape[0] * params['steps'] / cpu_seconds,
         'robustAccuracy': robust,
     }
+    if params.get('convShape'):
+        result['convKernelGflops'] = conv_kernel_gflops(params['convShape'], params['convKernelShape'])
     with open(os.path.join(directory, 'torch_result.json'), 'w') as f:
         json.dump(result, f)
 
