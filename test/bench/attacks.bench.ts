@@ -10,6 +10,7 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { attack } from '../../src/attacks/attack';
 import { restartSeed } from '../../src/attacks/ascent';
 import { MNIST_LINF } from '../../src/attacks/defaults';
+import type { AttackConfig } from '../../src/attacks/types';
 import { projectAndClip, randomInBall } from '../../src/attacks/projection';
 import { initBackend } from '../../src/engine/backend';
 import { loadOrTrain } from '../../src/engine/cache';
@@ -69,10 +70,13 @@ export async function bench(): Promise<Record<string, unknown>> {
       cleanAccuracy: finalAccuracy(model, x, y),
       flags: result.flags.map((f) => f.code),
     };
+    const convolutionMsPerStep = await convolutionTimePerStep(model, x, y, config);
     const torch = runTorch(spec, model, x, y, result.xAdv, warm.xAdv, config);
     // The kernel under both: one convolution of the example's conv3 shape, forward only, each side's fastest run.
     // PGD can beat the peer only as far as its kernels allow (WASM SIMD is 128 bits wide, without fused multiply-add).
     const convKernel = { shapeNHWC: CONV_SHAPE, kernelHWIO: CONV_KERNEL, tfjsGflops: convKernelGflops(), torchGflops: torch.convKernelGflops };
+    const torchMsPerStep = typeof torch.seconds === 'number' ? (torch.seconds * 1000) / config.steps : undefined;
+    const tfjsMsPerStep = (result.seconds * 1000) / config.steps;
     tf.dispose([x, y, result.xAdv, warm.xAdv]);
     const rate = (side: Record<string, unknown>, key: string): number | undefined => (typeof side[key] === 'number' ? (side[key]) : undefined);
     const ratio = (key: string): number | undefined => {
@@ -86,8 +90,12 @@ export async function bench(): Promise<Record<string, unknown>> {
         perWallSecond: ratio('imagesStepsPerSecond'),
         perCpuSecond: ratio('imagesStepsPerCpuSecond'),
         convKernel: typeof convKernel.torchGflops === 'number' ? convKernel.tfjsGflops / convKernel.torchGflops : undefined,
+        // The best TF.js could reach if everything but its convolution kernels took no time.
+        ceilingIfOnlyConvolutions: torchMsPerStep === undefined ? undefined : torchMsPerStep / convolutionMsPerStep,
       },
       convKernel,
+      // One PGD step: TF.js's wall time, the part its convolution kernels take (tf.profile), PyTorch's wall time.
+      msPerStep: { tfjs: tfjsMsPerStep, tfjsConvolutionKernels: convolutionMsPerStep, torch: torchMsPerStep },
       // Other work on the machine skews wall time; CPU time is the fairer figure under load.
       loadAverageAtEnd: os.loadavg()[0],
       model: `${spec.name} (examples/mnist-sdn.dynn.yaml)`,
@@ -102,6 +110,21 @@ export async function bench(): Promise<Record<string, unknown>> {
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * Milliseconds per PGD step spent in convolution kernels (forward convs and the input gradients written as convs),
+ * from tf.profile: a 4-step run minus a 1-step run, so the set-up and the final evaluation cancel out.
+ */
+async function convolutionTimePerStep(model: Network, x: tf.Tensor, y: tf.Tensor1D, config: AttackConfig): Promise<number> {
+  const convMs = async (steps: number): Promise<number> => {
+    const info = await tf.profile(async () => {
+      const r = await attack(model, x, y, { ...config, steps }, { seed: SEED });
+      r.xAdv.dispose();
+    });
+    return info.kernels.filter((k) => /conv/i.test(k.name)).reduce((a, k) => a + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0), 0);
+  };
+  return ((await convMs(4)) - (await convMs(1))) / 3;
 }
 
 /** The example's conv3 input (batch 128, 14x14, 16 channels) and kernel (3x3, 16 -> 24). */

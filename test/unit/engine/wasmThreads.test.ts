@@ -1,6 +1,7 @@
 // The Node bridge for the threaded WASM build: its pure parts here, and the real backend in child processes (one
-// WASM module per process): threads start, give the same numbers as one thread, never keep the process alive, and a
-// bridge that cannot start leaves a working single-threaded backend that says why.
+// WASM module per process): threads start, give the same numbers as one thread, never keep the process alive, a
+// bridge that cannot start leaves a working single-threaded backend that says why, and the buffer-sharing Identity
+// kernel the backend installs keeps gradients exact.
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
@@ -78,6 +79,30 @@ describe('engine/wasmThreads: the real backend in a child process', function () 
     assert.strictEqual(run.result.name, 'wasm');
     assert.match(String(run.result.reason), /single-threaded \(threads failed to start: the threaded build did not start: .*uses require\$\$\d/);
     assert.deepStrictEqual(run.result.y, { n: 64 * 14 * 14 * 24, finite: true, sha256: (run.result.y as { sha256: string }).sha256 });
+  });
+  it("shares buffers in WASM's Identity (the tape's saves), and gradients stay those of the CPU backend", () => {
+    // A conv -> relu -> max-pool -> softmax loss: its gradient saves inputs and outputs through Identity.
+    const grad = `
+      const x = tf.randomNormal([4, 8, 8, 2], 0, 1, 'float32', 3);
+      const w = tf.randomNormal([3, 3, 2, 4], 0, 1, 'float32', 4);
+      const g = tf.grad((v) => tf.sum(tf.softmax(tf.reshape(tf.maxPool(tf.relu(tf.conv2d(v, w, 1, 'same')), 2, 2, 'valid'), [4, -1]))))(x);
+      const grads = Array.from(g.dataSync());`;
+    const wasm = child(`await backend.initBackend({ preference: 'wasm', wasmThreads: 1 });
+      const a = tf.tensor1d([1, 2, 3]);
+      const b = tf.clone(a);
+      const shared = a.dataId === b.dataId;
+      a.dispose();
+      const kept = Array.from(b.dataSync());
+      ${grad}
+      console.log(JSON.stringify({ shared, kept, grads }));`);
+    const cpu = child(`await backend.initBackend({ preference: 'cpu' }); ${grad} console.log(JSON.stringify({ grads }));`);
+    assert.strictEqual(wasm.status, 0, wasm.stderr);
+    assert.strictEqual(wasm.result.shared, true);
+    assert.deepStrictEqual(wasm.result.kept, [1, 2, 3], 'the clone outlives its original');
+    const mine = wasm.result.grads as number[];
+    const theirs = cpu.result.grads as number[];
+    assert.strictEqual(mine.length, 4 * 8 * 8 * 2);
+    mine.forEach((v, i) => assert.ok(Math.abs(v - (theirs[i] ?? NaN)) <= 1e-5, `gradient ${i}: ${v} vs ${theirs[i]}`));
   });
   it('says so when this Node has no SharedArrayBuffer', () => {
     const body = `delete globalThis.SharedArrayBuffer;
