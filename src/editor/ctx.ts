@@ -45,16 +45,25 @@ export class Ctx implements vscode.Disposable {
     const gpuDir = gpuBackendDir(extension);
     this.worker = this.own(lazyWorker(extension.extensionUri, this.log, () => ({ ...workerEnv(gpuDir), ...wasmThreadsEnv(this.config.settings.wasmThreads) })));
     this.runner = this.own(new CheckRunner(this.worker, this.log));
-    // The WASM thread pool is made once per worker process: a changed count needs a fresh worker.
+    // The WASM thread pool is made once per worker process: a changed count needs a fresh worker, started after
+    // the running job (if any) ends.
     let threads = this.config.settings.wasmThreads;
+    let restartWhenIdle = false;
+    const restartIfIdle = (): void => {
+      if (!restartWhenIdle || this.runner.runningOn() !== undefined) return;
+      restartWhenIdle = false;
+      this.worker.reset();
+    };
     this.own(
       this.config.onDidChange((s) => {
         if (s.wasmThreads === threads) return;
         threads = s.wasmThreads;
-        if (this.runner.runningOn() === undefined) this.worker.reset();
-        else this.log.info('dynn.wasmThreads changed: it applies when the worker next starts (after the running job, reload the window)');
+        restartWhenIdle = true;
+        if (this.runner.runningOn() !== undefined) this.log.info('dynn.wasmThreads changed: the worker restarts with it when the running job ends');
+        restartIfIdle();
       }),
     );
+    this.own(this.runner.onDidChange(restartIfIdle));
     this.status = this.own(new BackendStatus(this.runner, this.config, this.results));
     // Drives the editor title's Run / Cancel buttons.
     this.own(this.runner.onDidChange(() => void vscode.commands.executeCommand('setContext', 'dynn.running', this.runner.runningOn() !== undefined)));

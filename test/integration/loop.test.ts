@@ -1,7 +1,7 @@
 // The design loop in a real extension host: a small check run from the command (in the worker process, not the
 // host), its results stored and persisted, lenses with the measured figures (stale after an edit), a results
 // diagnostic and its fix, cancel stopping a run within a second or two, a killed worker reported with earlier
-// results untouched, and Select Backend writing the setting.
+// results untouched, Select Backend writing the setting, and dynn.wasmThreads restarting the worker with its count.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
