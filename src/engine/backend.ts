@@ -6,7 +6,7 @@ import * as path from 'path';
 import { createRequire } from 'module';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendInfo } from './types';
-import { installWasmThreads, wasmPackageFile, wasmThreadsFromEnv } from './wasmThreads';
+import { defaultWasmThreads, installWasmThreads, wasmPackageFile, wasmThreadsFromEnv } from './wasmThreads';
 
 export type BackendName = BackendInfo['name'];
 export type BackendPreference = 'auto' | Exclude<BackendName, 'webgl'>;
@@ -179,11 +179,20 @@ async function activate(name: Exclude<BackendName, 'webgl'>, options: BackendOpt
       if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to start');
       return done(threadCountNote(wasm.getThreadsCount()));
     }
-    const wanted = options.wasmThreads ?? wasmThreadsFromEnv(process.env.DYNN_WASM_THREADS);
+    // A wrong DYNN_WASM_THREADS is named in the reason, not a reason to leave WASM for the much slower CPU backend.
+    let wanted = options.wasmThreads ?? defaultWasmThreads();
+    let envNote = '';
+    if (options.wasmThreads === undefined) {
+      try {
+        wanted = wasmThreadsFromEnv(process.env.DYNN_WASM_THREADS);
+      } catch (err) {
+        envNote = `; ${errorMessage(err)}, so ${wanted} used`;
+      }
+    }
     let threadsNote = 'single-threaded (1 thread requested)';
     if (wanted > 1 && simd) {
       try {
-        return done(threadCountNote(await startThreadedWasm(wasm, wanted)));
+        return done(threadCountNote(await startThreadedWasm(wasm, wanted)) + envNote);
       } catch (err) {
         threadsNote = `single-threaded (threads failed to start: ${errorMessage(err)})`;
       }
@@ -191,7 +200,7 @@ async function activate(name: Exclude<BackendName, 'webgl'>, options: BackendOpt
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to start');
     await tf.ready();
-    return done(threadsNote);
+    return done(threadsNote + envNote);
   }
   if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend failed to start');
   await tf.ready();
@@ -205,7 +214,7 @@ let identityShared = false;
  * through it (tf.clone): an attack step paid ~34 full copies. Sharing the buffer, as WASM's own Reshape does, is
  * safe because TF.js tensors are immutable (no kernel writes into its inputs).
  */
-export function shareWasmIdentityBuffers(): void {
+function shareWasmIdentityBuffers(): void {
   if (identityShared) return;
   tf.unregisterKernel(tf.Identity, 'wasm');
   tf.registerKernel({

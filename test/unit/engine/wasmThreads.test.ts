@@ -104,6 +104,13 @@ describe('engine/wasmThreads: the real backend in a child process', function () 
     assert.strictEqual(mine.length, 4 * 8 * 8 * 2);
     mine.forEach((v, i) => assert.ok(Math.abs(v - (theirs[i] ?? NaN)) <= 1e-5, `gradient ${i}: ${v} vs ${theirs[i]}`));
   });
+  it('names a wrong DYNN_WASM_THREADS in the reason and stays on WASM with the default count', () => {
+    const run = child(`const info = await backend.initBackend({ preference: 'wasm' });
+      console.log(JSON.stringify({ name: info.name, reason: info.reason }));`, { DYNN_WASM_THREADS: 'lots' });
+    assert.strictEqual(run.status, 0, run.stderr);
+    assert.strictEqual(run.result.name, 'wasm');
+    assert.match(String(run.result.reason), /DYNN_WASM_THREADS=lots: expected a whole number from 1 to 64, so \d+ used/);
+  });
   it('says so when this Node has no SharedArrayBuffer', () => {
     const body = `delete globalThis.SharedArrayBuffer;
       const info = await backend.initBackend({ preference: 'wasm', wasmThreads: 2 });
