@@ -135,39 +135,54 @@ export function depthwiseInputGrad(dy: tf.Tensor4D, flipped: tf.Tensor4D, inH: n
   return tf.sum(tf.reshape(perOutput, [b, inH, inW, cm / m, m]), 4);
 }
 
-/** conv2d (NHWC, square kernel) whose input and filter gradients use forward kernels and a matMul. */
-export function conv2dFast(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, padding: Padding): tf.Tensor4D {
+/** A convolution whose input and filter gradients `grads(dy, x, filter)` are written with forward kernels. */
+function withForwardKernelGrads(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  forward: (x: tf.Tensor4D, filter: tf.Tensor4D) => tf.Tensor4D,
+  grads: (dy: tf.Tensor4D, x: tf.Tensor4D, filter: tf.Tensor4D) => [tf.Tensor4D, tf.Tensor4D],
+): tf.Tensor4D {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x4, w4, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
     save([x4, w4]);
     return {
-      value: tf.conv2d(x4, w4, stride, padding),
+      value: forward(x4, w4),
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const dx = convInputGrad(dy, flipConvFilter(ws), xs.shape[1], xs.shape[2], stride, padding);
-        return [dx, convFilterGrad(xs, dy, ws.shape[0], stride, padding)];
+        return grads(dy, xs, ws);
       },
     };
   });
   return f(x, filter);
 }
 
+/** conv2d (NHWC, square kernel) whose input and filter gradients use forward kernels and a matMul. */
+export function conv2dFast(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, padding: Padding): tf.Tensor4D {
+  return withForwardKernelGrads(
+    x,
+    filter,
+    (x4, w4) => tf.conv2d(x4, w4, stride, padding),
+    (dy, xs, ws) => [
+      convInputGrad(dy, flipConvFilter(ws), xs.shape[1], xs.shape[2], stride, padding),
+      convFilterGrad(xs, dy, ws.shape[0], stride, padding),
+    ],
+  );
+}
+
 /** depthwiseConv2d (channel multiplier m) with forward-kernel gradients (the WASM backend has none). */
 export function depthwiseConv2dFast(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, padding: Padding): tf.Tensor4D {
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [x4, w4, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
-    save([x4, w4]);
-    return {
-      value: tf.depthwiseConv2d(x4, w4, stride, padding),
-      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const [k, , , m] = ws.shape;
-        const dx = depthwiseInputGrad(dy, flipDepthwiseFilter(ws), xs.shape[1], xs.shape[2], m, stride, padding);
-        return [dx, depthwiseFilterGrad(xs, dy, k, m, stride, padding)];
-      },
-    };
-  });
-  return f(x, filter);
+  return withForwardKernelGrads(
+    x,
+    filter,
+    (x4, w4) => tf.depthwiseConv2d(x4, w4, stride, padding),
+    (dy, xs, ws) => {
+      const [k, , , m] = ws.shape;
+      return [
+        depthwiseInputGrad(dy, flipDepthwiseFilter(ws), xs.shape[1], xs.shape[2], m, stride, padding),
+        depthwiseFilterGrad(xs, dy, k, m, stride, padding),
+      ];
+    },
+  );
 }
 
 /** True when max pooling tiles the input without overlap (window = stride), the case the fast gradient handles. */
