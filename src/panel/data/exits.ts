@@ -8,30 +8,35 @@ export function passes(r: Results): { label: string; figures: PassFigures }[] {
   return [{ label: 'clean', figures: r.clean }, ...r.attacks.map((a) => ({ label: a.id, figures: a }))];
 }
 
-export function exitDistributionChart(r: Results): BarChartModel {
+/** A bar chart with one category per pass (clean, then each attack) and the series `values` reads from each. */
+function perPassChart(
+  r: Results,
+  chart: Pick<BarChartModel, 'id' | 'title' | 'yLabel' | 'stacked'>,
+  series: { label: string; value: (figures: PassFigures) => number }[],
+): BarChartModel {
   const all = passes(r);
   return {
     kind: 'bar',
-    id: 'exit-distribution',
-    title: 'Exit distribution, clean against adversarial',
-    yLabel: 'share of samples',
+    ...chart,
     categories: all.map((p) => p.label),
-    series: r.model.exitNames.map((name, i) => ({ label: `exit ${name}`, values: all.map((p) => p.figures.exitDistribution[i] ?? 0) })),
-    stacked: true,
+    series: series.map((s) => ({ label: s.label, values: all.map((p) => s.value(p.figures)) })),
   };
 }
 
+export function exitDistributionChart(r: Results): BarChartModel {
+  return perPassChart(
+    r,
+    { id: 'exit-distribution', title: 'Exit distribution, clean against adversarial', yLabel: 'share of samples', stacked: true },
+    r.model.exitNames.map((name, i) => ({ label: `exit ${name}`, value: (f) => f.exitDistribution[i] ?? 0 })),
+  );
+}
+
 export function flopsChart(r: Results): BarChartModel {
-  const all = passes(r);
-  return {
-    kind: 'bar',
-    id: 'flops',
-    title: 'Mean executed FLOPs (share of the full network)',
-    yLabel: 'FLOPs / full FLOPs',
-    categories: all.map((p) => p.label),
-    series: [{ label: 'mean executed FLOPs', values: all.map((p) => p.figures.meanFlopsRatio) }],
-    stacked: false,
-  };
+  return perPassChart(
+    r,
+    { id: 'flops', title: 'Mean executed FLOPs (share of the full network)', yLabel: 'FLOPs / full FLOPs', stacked: false },
+    [{ label: 'mean executed FLOPs', value: (f) => f.meanFlopsRatio }],
+  );
 }
 
 /**
