@@ -39,13 +39,6 @@ export class Lazy<T extends vscode.Disposable> implements vscode.Disposable {
 
   dispose(): void {
     this.disposed = true;
-    const p = this.pending;
-    this.pending = undefined;
-    void p?.then(
-      (service) => {
-        service.dispose();
-      },
-      () => undefined,
-    );
+    this.reset();
   }
 }
