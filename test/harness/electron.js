@@ -11,7 +11,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { PROJECT_ROOT, EXTENSION_PATH, prepareWorkspace, requireBuilt } = require('./workbench');
-const { readReport, judge, finish } = require('./report');
+const { collect, judge, finish } = require('./report');
 
 async function runElectron() {
   requireBuilt([path.join(EXTENSION_PATH, 'dist', 'extension.js'), 'out/test/integration/index.js'], 'npm run pretest:electron');
@@ -37,15 +37,7 @@ async function runElectron() {
   } finally {
     workspace.remove();
   }
-  let summary;
-  try {
-    summary = readReport(reportFile);
-    console.log(summary.report);
-  } catch (err) {
-    problem = problem || (err instanceof Error ? err.message : String(err));
-  }
-  fs.rmSync(reportDir, { recursive: true, force: true });
-  return judge(exitCode, summary, problem);
+  return collect(reportFile, reportDir, exitCode, problem);
 }
 
 module.exports = { runElectron };

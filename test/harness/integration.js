@@ -17,7 +17,7 @@ const path = require('path');
 const { ensureTools } = require('./tools');
 const { startServer } = require('./server');
 const { PROJECT_ROOT, EXTENSION_PATH, prepareWorkspace, workbenchUrl, launchBrowser, requireBuilt } = require('./workbench');
-const { readReport, judge, finish } = require('./report');
+const { collect, judge, finish } = require('./report');
 
 const TESTS_ENTRY = 'out/test/integration/index.js';
 const TIMEOUT_MS = Number(process.env.DYNN_INTEGRATION_TIMEOUT_MS) || 6 * 60_000;
@@ -78,15 +78,7 @@ async function runIntegration(options = {}) {
     if (server) await server.stop();
     workspace.remove();
   }
-  let summary;
-  try {
-    summary = readReport(reportFile);
-    console.log(summary.report);
-  } catch (err) {
-    problem = problem || (err instanceof Error ? err.message : String(err));
-  }
-  fs.rmSync(reportDir, { recursive: true, force: true });
-  const counts = judge(exitCode, summary, problem);
+  const counts = collect(reportFile, reportDir, exitCode, problem);
   console.log(`${name}: ${((Date.now() - started) / 1000).toFixed(1)} s, host exit code ${exitCode ?? 'none'}`);
   return counts;
 }

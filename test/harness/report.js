@@ -53,6 +53,22 @@ function judge(exitCode, summary, problem) {
   return counts;
 }
 
+/**
+ * After a host run: reads and prints the report the runner wrote in `reportDir`, removes that folder, and judges
+ * the exit code and the report together (a report that cannot be read becomes the problem, unless there is one).
+ */
+function collect(reportFile, reportDir, exitCode, problem) {
+  let summary;
+  try {
+    summary = readReport(reportFile);
+    console.log(summary.report);
+  } catch (err) {
+    problem = problem || (err instanceof Error ? err.message : String(err));
+  }
+  fs.rmSync(reportDir, { recursive: true, force: true });
+  return judge(exitCode, summary, problem);
+}
+
 function countLine(counts) {
   return `${counts.passed} passed, ${counts.failed} failed`;
 }
@@ -78,4 +94,4 @@ function finish(counts) {
   return counts.failed > 0 ? 1 : 0;
 }
 
-module.exports = { readReport, judge, countLine, printFailures, writeCounts, finish };
+module.exports = { readReport, judge, collect, countLine, printFailures, writeCounts, finish };
