@@ -7,19 +7,7 @@ import { importLayersModel, ImportError, parseImportSidecar } from '../../../src
 import { buildModel } from '../../../src/engine/network';
 import { specFrom } from './helpers';
 import { maxAbsDiff, useCpuBackend } from './helpers';
-
-/** Writes model artifacts as tensorflowjs_converter does: model.json with a weights manifest + one shard. */
-function folderHandler(dir: string): tf.io.IOHandler {
-  return {
-    save: (a: tf.io.ModelArtifacts) => {
-      fs.mkdirSync(dir, { recursive: true });
-      const manifest = [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }];
-      fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: manifest }));
-      fs.writeFileSync(path.join(dir, 'weights.bin'), Buffer.from(a.weightData as ArrayBuffer));
-      return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } });
-    },
-  };
-}
+import { layersFolderHandler } from '../../fixtures/layers-folder';
 
 /** Two exits on 8x8x1 inputs: conv -> [flatten -> dense 3 (logits)] and conv -> pool -> conv -> dense 3 (softmax). */
 function twoExitModel(): tf.LayersModel {
@@ -44,7 +32,7 @@ describe('engine/import (TF.js Layers models)', () => {
     await useCpuBackend();
     root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dynn-import-')));
     original = twoExitModel();
-    await original.save(folderHandler(path.join(root, 'keras')));
+    await original.save(layersFolderHandler(path.join(root, 'keras')));
     fs.writeFileSync(path.join(root, 'two.dynn.yaml'), SIDECAR('keras/model.json'));
   });
   after(() => {

@@ -22,6 +22,7 @@ import { exitDesignGrid } from '../../../src/studies/sweep';
 import { NotTrainableError, runTrain } from '../../../src/studies/train';
 import { WorkerClient, WorkerError } from '../../../src/worker/client';
 import { tinyAnalysis } from './helpers';
+import { layersFolderHandler } from '../../fixtures/layers-folder';
 
 const SCHEMA = path.join(__dirname, '..', '..', '..', '..', 'docs', 'results.schema.json');
 const WORKER = path.join(__dirname, '..', '..', '..', 'src', 'worker', 'main.js');
@@ -56,19 +57,6 @@ function twoExitMnistModel(): tf.LayersModel {
   const c2 = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'conv2', kernelInitializer: init(3) }).apply(c1);
   const final = tf.layers.dense({ units: 10, activation: 'softmax', name: 'final_dense', kernelInitializer: init(4) }).apply(tf.layers.flatten({ name: 'final_flat' }).apply(c2)) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: [exit1, final] });
-}
-
-/** Saves as tensorflowjs_converter does: model.json with a weights manifest and one shard. */
-function folderHandler(dir: string): tf.io.IOHandler {
-  return {
-    save: (a: tf.io.ModelArtifacts) => {
-      fs.mkdirSync(dir, { recursive: true });
-      const manifest = [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }];
-      fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: manifest }));
-      fs.writeFileSync(path.join(dir, 'weights.bin'), Buffer.from(a.weightData as ArrayBuffer));
-      return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } });
-    },
-  };
 }
 
 function analysisOf(text: string): { spec: ModelSpec; specHash: string } {
@@ -116,7 +104,7 @@ describe('studies: checks of an imported Layers model', function () {
       loss: [(t: tf.Tensor, p: tf.Tensor) => tf.losses.softmaxCrossEntropy(t, p), (t: tf.Tensor, p: tf.Tensor) => tf.metrics.categoricalCrossentropy(t, p)],
     });
     await model.fit(data.train.x, [onHot, onHot], { epochs: 3, batchSize: 32, verbose: 0, shuffle: false });
-    await model.save(folderHandler(path.join(root, 'keras')));
+    await model.save(layersFolderHandler(path.join(root, 'keras')));
     tf.dispose([onHot, data.train.x, data.train.y, data.test.x, data.test.y]);
     model.dispose();
     fs.writeFileSync(path.join(root, file), SIDECAR);

@@ -5,8 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeNpy } from '../../../src/engine/data/npy';
-import { WorkerClient, WorkerError } from '../../../src/worker/client';
+import { WorkerClient } from '../../../src/worker/client';
 import { WorkerErrorCode } from '../../../src/worker/protocol';
+import { failure } from './failure';
 
 const WORKER = path.join(__dirname, '..', '..', '..', 'src', 'worker', 'main.js');
 
@@ -36,15 +37,6 @@ data: {source: npy, train: x.npy, trainLabels: y.npy, test: x.npy, testLabels: y
 train: {batchSize: 65536}
 `;
 
-async function failure(p: Promise<unknown>): Promise<WorkerError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof WorkerError, `expected a WorkerError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the run to fail');
-}
 
 describe('worker: located failure payload', function () {
   this.timeout(60000);

@@ -3,8 +3,9 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
-import { WorkerClient, WorkerError, type WorkerClientOptions } from '../../../src/worker/client';
+import { WorkerClient, type WorkerClientOptions } from '../../../src/worker/client';
 import { TEST_JOBS_ENV, WorkerErrorCode } from '../../../src/worker/protocol';
+import { failure } from './failure';
 import type { Progress } from '../../../src/engine/types';
 
 const WORKER = path.join(__dirname, '..', '..', '..', 'src', 'worker', 'main.js');
@@ -14,15 +15,6 @@ function client(extra: Partial<WorkerClientOptions> = {}): WorkerClient {
   return new WorkerClient({ workerPath: WORKER, env: { [TEST_JOBS_ENV]: TEST_JOBS }, ...extra });
 }
 
-async function failure(p: Promise<unknown>): Promise<WorkerError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof WorkerError, `expected a WorkerError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the run to fail');
-}
 
 const exited = (pid: number): boolean => {
   try {
