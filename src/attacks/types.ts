@@ -1,27 +1,13 @@
 // Types shared by every attack: one config, one result, one set of sanity flags.
 import type * as tf from '@tensorflow/tfjs';
 import type { CancelToken, Progress } from '../engine/types';
-import type { AttackKind, AttackLoss, Norm } from '../spec/types';
+import type { AttackSpec } from '../spec/types';
 
-/** One attack run at one radius (mirrors AttackSpec in src/spec/types.ts, with a single eps). */
-export interface AttackConfig {
-  kind: AttackKind;
-  norm: Norm;
+/** One attack run at one radius: the model file's AttackSpec with a single eps (defaults: see defaults.ts). */
+export type AttackConfig = Omit<AttackSpec, 'id' | 'eps' | 'path'> & {
   /** Radius of the Lp ball around each input. */
   eps: number;
-  /** Step size of each iteration; default depends on norm and kind (see defaults.ts). */
-  step?: number;
-  /** Iterations (ignored by FGSM, which takes exactly one step of size eps). */
-  steps?: number;
-  /** Random starts; per sample the restart with the largest objective is kept. */
-  restarts?: number;
-  /** fgsm / pgd only: which loss over the exits is maximised. Default 'final'. */
-  loss?: AttackLoss;
-  /** hijack: class every internal exit is pushed to; absent = untargeted (runner-up wrong class). */
-  targetClass?: number;
-  /** slowdown: one perturbation shared by the whole batch. */
-  universal?: boolean;
-}
+};
 
 /**
  * Decision of the exit policy on the current probabilities: for each sample the index (into exitNames) of the

@@ -191,14 +191,19 @@ export interface AttackSpec {
   id: string;
   kind: AttackKind;
   norm: Norm;
+  /** Radii of the Lp ball around each input; one run per radius. */
   eps: number[];
+  /** Step size of each iteration; default depends on norm and kind (src/attacks/defaults.ts). */
   step?: number;
+  /** Iterations (ignored by FGSM, which takes exactly one step of size eps). */
   steps?: number;
+  /** Random starts; per sample the restart with the largest objective is kept. */
   restarts?: number;
+  /** fgsm / pgd only: which loss over the exits is maximised. Default 'final'. */
   loss?: AttackLoss;
-  /** hijack: target class; absent = untargeted. */
+  /** hijack: class every internal exit is pushed to; absent = untargeted (runner-up wrong class). */
   targetClass?: number;
-  /** slowdown: one perturbation shared by all inputs. */
+  /** slowdown: one perturbation shared by the whole batch. */
   universal?: boolean;
   path: NodePath;
 }
