@@ -185,6 +185,16 @@ export function depthwiseConv2dFast(x: tf.Tensor4D, filter: tf.Tensor4D, stride:
   );
 }
 
+/**
+ * How non-overlapping windows (size = stride) tile an h x w map: each axis's padding, and the rows and columns
+ * added after it (negative = rows and columns 'valid' windows never read).
+ */
+function poolTiling(h: number, w: number, size: number, padding: Padding): { ph: AxisPad; pw: AxisPad; bottom: number; right: number } {
+  const ph = axisPadding(h, size, size, padding);
+  const pw = axisPadding(w, size, size, padding);
+  return { ph, pw, bottom: ph.out * size - h - ph.before, right: pw.out * size - w - pw.before };
+}
+
 /** True when max pooling tiles the input without overlap (window = stride), the case the fast gradient handles. */
 export function canFastPool(h: number, w: number, size: number, stride: number, padding: Padding): boolean {
   return size === stride && h >= 1 && w >= 1 && (padding === 'same' || (h >= size && w >= size));
@@ -198,11 +208,7 @@ export function canFastPool(h: number, w: number, size: number, stride: number, 
 export function maxPoolFast(x: tf.Tensor4D, size: number, stride: number, padding: Padding): tf.Tensor4D {
   const [, h, w] = x.shape;
   if (!canFastPool(h, w, size, stride, padding)) return tf.maxPool(x, size, stride, padding);
-  const ph = axisPadding(h, size, stride, padding);
-  const pw = axisPadding(w, size, stride, padding);
-  // Rows and columns added before/after (negative after = rows 'valid' windows never read).
-  const bottom = ph.out * size - h - ph.before;
-  const right = pw.out * size - w - pw.before;
+  const { ph, pw, bottom, right } = poolTiling(h, w, size, padding);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x4, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
     const covered = padCrop(x4, ph.before, bottom, pw.before, right, -Infinity);
@@ -249,10 +255,7 @@ function inverseCounts(size: number, window: number, padding: Padding): number[]
 export function avgPoolFast(x: tf.Tensor4D, size: number, padding: Padding): tf.Tensor4D {
   const [, h, w] = x.shape;
   if (!canFastPool(h, w, size, size, padding)) return tf.avgPool(x, size, size, padding);
-  const ph = axisPadding(h, size, size, padding);
-  const pw = axisPadding(w, size, size, padding);
-  const bottom = ph.out * size - h - ph.before;
-  const right = pw.out * size - w - pw.before;
+  const { ph, pw, bottom, right } = poolTiling(h, w, size, padding);
   const rows = inverseCounts(h, size, padding);
   const cols = inverseCounts(w, size, padding);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
