@@ -83,11 +83,30 @@ export class Workbench {
     await row.click();
   }
 
+  /**
+   * Opens the command palette and types `>text`. When a webview holds the focus, it forwards F1 to the workbench,
+   * and the palette can open and close again as the focus settles; so the page takes the focus first, and a palette
+   * that vanished before it could be typed into is opened again (at most three times).
+   */
   private async openPalette(text: string): Promise<void> {
-    await this.page.keyboard.press('F1');
     const input = this.page.locator(SELECTORS.quickInputBox);
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${text}`);
+    for (let attempt = 1; ; attempt++) {
+      // Runs in the page; typed by hand because the test code is compiled without the DOM library.
+      await this.page.evaluate(() => {
+        const doc = (globalThis as unknown as { document: { activeElement: { tagName: string; blur(): void } | null } }).document;
+        if (doc.activeElement?.tagName === 'IFRAME') doc.activeElement.blur();
+      });
+      await this.page.keyboard.press('F1');
+      try {
+        await input.waitFor({ state: 'visible', timeout: 10_000 });
+        await input.fill(`>${text}`, { timeout: 5_000 });
+        return;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+        await this.page.keyboard.press('Escape');
+        await this.page.waitForTimeout(500);
+      }
+    }
   }
 
   /** Texts of the code lenses in the visible editors, waiting until at least one shows. */
