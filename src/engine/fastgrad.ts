@@ -135,6 +135,15 @@ export function depthwiseInputGrad(dy: tf.Tensor4D, flipped: tf.Tensor4D, inH: n
   return tf.sum(tf.reshape(perOutput, [b, inH, inW, cm / m, m]), 4);
 }
 
+/**
+ * True while a gradient tape records (inside tf.grad, training steps, attacks). Without one, the ops below run the
+ * stock forward kernel alone: inference then skips customGrad's bookkeeping and the -Infinity padding copy that
+ * maxPoolFast needs for its gradient (measured as 4% of a dynamic pass on WASM, in the exit heads).
+ */
+function gradientRecorded(): boolean {
+  return tf.engine().isTapeOn();
+}
+
 /** A convolution whose input and filter gradients `grads(dy, x, filter)` are written with forward kernels. */
 function withForwardKernelGrads(
   x: tf.Tensor4D,
@@ -142,6 +151,7 @@ function withForwardKernelGrads(
   forward: (x: tf.Tensor4D, filter: tf.Tensor4D) => tf.Tensor4D,
   grads: (dy: tf.Tensor4D, x: tf.Tensor4D, filter: tf.Tensor4D) => [tf.Tensor4D, tf.Tensor4D],
 ): tf.Tensor4D {
+  if (!gradientRecorded()) return forward(x, filter);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x4, w4, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
     save([x4, w4]);
@@ -207,7 +217,7 @@ export function canFastPool(h: number, w: number, size: number, stride: number, 
  */
 export function maxPoolFast(x: tf.Tensor4D, size: number, stride: number, padding: Padding): tf.Tensor4D {
   const [, h, w] = x.shape;
-  if (!canFastPool(h, w, size, stride, padding)) return tf.maxPool(x, size, stride, padding);
+  if (!gradientRecorded() || !canFastPool(h, w, size, stride, padding)) return tf.maxPool(x, size, stride, padding);
   const { ph, pw, bottom, right } = poolTiling(h, w, size, padding);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x4, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
@@ -254,7 +264,7 @@ function inverseCounts(size: number, window: number, padding: Padding): number[]
  */
 export function avgPoolFast(x: tf.Tensor4D, size: number, padding: Padding): tf.Tensor4D {
   const [, h, w] = x.shape;
-  if (!canFastPool(h, w, size, size, padding)) return tf.avgPool(x, size, size, padding);
+  if (!gradientRecorded() || !canFastPool(h, w, size, size, padding)) return tf.avgPool(x, size, size, padding);
   const { ph, pw, bottom, right } = poolTiling(h, w, size, padding);
   const rows = inverseCounts(h, size, padding);
   const cols = inverseCounts(w, size, padding);

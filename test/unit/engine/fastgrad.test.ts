@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { conv2dFast, depthwiseConv2dFast, maxPoolFast } from '../../../src/engine/fastgrad';
+import { avgPoolFast, conv2dFast, depthwiseConv2dFast, maxPoolFast } from '../../../src/engine/fastgrad';
 import { useCpuBackend, maxAbsDiff } from './helpers';
 
 describe('engine/fastgrad: custom gradients equal the stock ones', () => {
@@ -69,5 +69,20 @@ describe('engine/fastgrad: custom gradients equal the stock ones', () => {
       const isMax = tf.equal(x, tf.depthToSpace(tf.concat(new Array<tf.Tensor4D>(4).fill(tf.maxPool(x, 2, 2, 'valid')), 3), 2));
       assert.strictEqual(tf.sum(tf.mul(tf.abs(fast), tf.cast(tf.logicalNot(isMax), 'float32'))).dataSync()[0], 0, 'no gradient off the maxima');
     });
+  });
+
+  it('runs the stock forward kernel alone when no gradient is recorded, the custom one under a tape', async () => {
+    // 'same' max pooling of 14x14 by 4 (an SDN exit head): the custom path pads with -Infinity (PadV2) first.
+    const x = tf.randomNormal<tf.Rank.R4>([2, 14, 14, 3], 0, 1, 'float32', 11);
+    const w = tf.randomNormal<tf.Rank.R4>([3, 3, 3, 4], 0, 1, 'float32', 12);
+    const kernelsOf = async (fn: () => tf.Tensor): Promise<string[]> =>
+      [...new Set((await tf.profile(() => tf.tidy(fn))).kernels.map((k) => k.name))].sort();
+    const head = (a: tf.Tensor4D) => tf.add(tf.sum(maxPoolFast(a, 4, 4, 'same')), tf.sum(avgPoolFast(conv2dFast(a, w, 1, 'same'), 4, 'same')));
+    const inference = await kernelsOf(() => head(x));
+    assert.ok(inference.includes('MaxPool') && !inference.includes('PadV2'), inference.join());
+    assert.ok((await kernelsOf(() => tf.grad((a: tf.Tensor) => head(a as tf.Tensor4D))(x))).includes('PadV2'), 'the gradient path pads');
+    const stock = tf.add(tf.sum(tf.maxPool(x, 4, 4, 'same')), tf.sum(tf.avgPool(tf.conv2d(x, w, 1, 'same'), 4, 4, 'same')));
+    assert.strictEqual(maxAbsDiff(head(x), stock), 0);
+    [x, w, stock].forEach((t) => t.dispose());
   });
 });
