@@ -6,6 +6,7 @@ import * as path from 'path';
 import { createRequire } from 'module';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendInfo } from './types';
+import { installWasmKernels } from './wasmKernels';
 import { defaultWasmThreads, installWasmThreads, wasmPackageFile, wasmThreadsFromEnv } from './wasmThreads';
 
 export type BackendName = BackendInfo['name'];
@@ -171,7 +172,7 @@ async function activate(name: Exclude<BackendName, 'webgl'>, options: BackendOpt
     // Imported lazily so the cpu path never pays for it.
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths(dir.endsWith(path.sep) ? dir : dir + path.sep);
-    shareWasmIdentityBuffers();
+    installWasmKernels();
     const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
     const done = (threadsNote: string) => ({ note: `wasm ${simd ? 'with SIMD' : 'without SIMD'}, ${threadsNote}`, versions: versions({ 'tfjs-backend-wasm': wasm.version_wasm }) });
     // Started earlier in this process: the WASM module (and its thread pool) is made once per process.
@@ -205,28 +206,6 @@ async function activate(name: Exclude<BackendName, 'webgl'>, options: BackendOpt
   if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend failed to start');
   await tf.ready();
   return { note: 'pure JavaScript', versions: versions({}) };
-}
-
-let identityShared = false;
-
-/**
- * WASM's Identity kernel copies its input, and under a gradient tape TF.js saves every tensor a gradient will need
- * through it (tf.clone): an attack step paid ~34 full copies. Sharing the buffer, as WASM's own Reshape does, is
- * safe because TF.js tensors are immutable (no kernel writes into its inputs).
- */
-function shareWasmIdentityBuffers(): void {
-  if (identityShared) return;
-  tf.unregisterKernel(tf.Identity, 'wasm');
-  tf.registerKernel({
-    kernelName: tf.Identity,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
-      const x = inputs.x as tf.TensorInfo;
-      (backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    },
-  });
-  identityShared = true;
 }
 
 /** Starts the threaded WASM build through the Node bridge; resolves to the thread count XNNPACK really uses. */

@@ -3,11 +3,8 @@
 // bridge that cannot start leaves a working single-threaded backend that says why, and the buffer-sharing Identity
 // kernel the backend installs keeps gradients exact.
 import * as assert from 'assert';
-import { spawnSync } from 'child_process';
-import * as path from 'path';
 import { defaultWasmThreads, mainScriptPreamble, wasmThreadsFromEnv } from '../../../src/engine/wasmThreads';
-
-const OUT_SRC = path.join(__dirname, '..', '..', '..', 'src');
+import { child } from './child';
 
 describe('engine/wasmThreads: settings and glue checks', () => {
   it('uses every core up to 4 by default', () => {
@@ -33,19 +30,6 @@ describe('engine/wasmThreads: settings and glue checks', () => {
     assert.throws(() => mainScriptPreamble('x = require$$7.thing', 'f', "var require$$0 = require('fs');\n"), /uses require\$\$7/);
   });
 });
-
-/** Runs `body` in a fresh Node with the compiled engine; returns its last stdout line as JSON. */
-function child(body: string, env: Record<string, string> = {}): { result: Record<string, unknown>; status: number | null; stderr: string } {
-  const script = `
-    const tf = require('@tensorflow/tfjs');
-    const backend = require(${JSON.stringify(path.join(OUT_SRC, 'engine', 'backend'))});
-    const threads = require(${JSON.stringify(path.join(OUT_SRC, 'engine', 'wasmThreads'))});
-    (async () => { ${body} })().catch((e) => { console.log(JSON.stringify({ error: String(e && e.stack || e) })); process.exitCode = 1; });`;
-  // No process.exit in the script: the child must end on its own, so a pool thread that held it open would time out.
-  const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000, cwd: path.join(OUT_SRC, '..', '..'), env: { ...process.env, ...env } });
-  const lines = run.stdout.trim().split('\n');
-  return { result: JSON.parse(lines[lines.length - 1] ?? '{}') as Record<string, unknown>, status: run.status, stderr: run.stderr };
-}
 
 const CONV = `
   const x = tf.randomNormal([64, 14, 14, 16], 0, 1, 'float32', 1);
