@@ -29,6 +29,10 @@ function loadSpec(file: string): ModelSpec {
 
 const DYNAMIC_BATCH = 256;
 
+/** Untimed passes of each model first: a process's first passes have measured 1.3-2x slower than its later ones. */
+const WARM_UP_PASSES = 3;
+const TIMED_PASSES = 9;
+
 /**
  * Dynamic inference of the trained model against the static twin on the same inputs: interleaved runs, fastest and
  * median of each (on a shared machine the minimum is the least disturbed one). Wall time does not depend on the
@@ -40,9 +44,11 @@ export async function timeDynamicVsStatic(spec: ModelSpec, model: Network, x: tf
     const batchSize = DYNAMIC_BATCH;
     const dynTimes: number[] = [];
     const staticTimes: number[] = [];
-    await model.runDynamic(x, { batchSize });
-    await twin.runDynamic(x, { batchSize });
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < WARM_UP_PASSES; i++) {
+      await model.runDynamic(x, { batchSize });
+      await twin.runDynamic(x, { batchSize });
+    }
+    for (let i = 0; i < TIMED_PASSES; i++) {
       dynTimes.push((await model.runDynamic(x, { batchSize })).millis);
       staticTimes.push((await twin.runDynamic(x, { batchSize })).millis);
     }
@@ -51,7 +57,12 @@ export async function timeDynamicVsStatic(spec: ModelSpec, model: Network, x: tf
       const timeSaving = 1 - dyn / stat;
       return { dynamicMsPerSample: dyn / n, staticMsPerSample: stat / n, wallRatio: dyn / stat, timeSaving, realisedShareOfFlopsSaving: flopsSaving > 0 ? timeSaving / flopsSaving : null };
     };
-    return { fastest: summary(Math.min(...dynTimes), Math.min(...staticTimes)), median: summary(median(dynTimes), median(staticTimes)) };
+    return {
+      warmUpPasses: WARM_UP_PASSES,
+      timedPasses: TIMED_PASSES,
+      fastest: summary(Math.min(...dynTimes), Math.min(...staticTimes)),
+      median: summary(median(dynTimes), median(staticTimes)),
+    };
   } finally {
     twin.dispose();
   }
@@ -147,8 +158,7 @@ export async function bench(): Promise<Record<string, unknown>> {
     // threads and, for WASM, on one thread (one WASM module per process, so each in its own child).
     freshProcess: childComparison(workspace, flopsSaving, undefined),
     ...(backend.name === 'wasm' ? { freshProcessOneThread: childComparison(workspace, flopsSaving, 1) } : {}),
-    // In this process right after training (a worker that trains, then checks). With WASM threads this has measured
-    // ~30% slower dynamic inference than a fresh process; the cause is not known yet.
+    // In this process right after training (a worker that trains, then checks).
     afterTrainingInProcess: timing,
     accuracyLostVsFinal: finalAccuracy - evaluation.dynamicAccuracy,
     segments: segments.map((g) => ({
