@@ -15,7 +15,7 @@ import type { Dataset } from './types';
 
 /** Bump when the weight layout or naming changes: old entries then simply stop matching. */
 // Bump when training or layer code changes what a given spec trains to, so old entries are never reused.
-export const CACHE_FORMAT_VERSION = 2;
+export const CACHE_FORMAT_VERSION = 3;
 const MODEL_FILE = 'model.json';
 const WEIGHTS_FILE = 'weights.bin';
 

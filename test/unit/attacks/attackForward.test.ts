@@ -1,8 +1,8 @@
 // The attacks' frozen forward (src/engine/attackForward.ts) against the engine's own forwardAll: same logits and
 // gates, same input gradients, on a network that has every layer kind it folds or replaces (conv+BN+ReLU,
 // depthwise+BN, a projected and a gated residual, mixed and average pooling heads, global mixed pooling).
-// Average windows here tile their maps: where a 'same' window overhangs, the stock avgPool gradient (which
-// forwardAll uses) divides by the full window and is not the true gradient; avgPoolFast's is (tested below).
+// Both sides pool averages with avgPoolFast, whose gradient is the true one also where a 'same' window overhangs
+// the map (the stock gradient divides by the whole window there; tested below).
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { attack } from '../../../src/attacks/attack';
@@ -42,7 +42,7 @@ backbone:
   - { name: gp, type: globalPool, mode: mixed }
   - { name: classifier, type: dense, units: 4 }
 exits:
-  - { name: early, after: relu1, head: [{ type: mixedPool, size: 2 }, { type: flatten }, { type: dense, units: 4 }] }
+  - { name: early, after: relu1, head: [{ type: mixedPool, size: 4 }, { type: flatten }, { type: dense, units: 4 }] }   # 4x4 windows on 14x14: they overhang
   - { name: mid, after: block, head: [{ type: avgPool, size: 7 }, { type: flatten }, { type: dense, units: 4 }] }
 gates:
   - { name: g, block: block }
