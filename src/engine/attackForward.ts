@@ -5,10 +5,10 @@
 // only the exit heads the objective reads and stops the backbone after the last layer anything needs.
 // Numerically it equals Network.forwardAll up to float rounding (test/unit/attacks/attackForward.test.ts).
 import * as tf from '@tensorflow/tfjs';
-import { inferLayer, residualDetail } from '../spec/shapes';
+import { mixedPoolWindow, residualDetail } from '../spec/shapes';
 import type { Activation, Layer, ModelSpec, Padding, Shape } from '../spec/types';
 import { avgPoolFast, convInputGrad, depthwiseInputGrad, flipConvFilter, flipDepthwiseFilter, maxPoolFast } from './fastgrad';
-import { activate } from './layers';
+import { activate, batchNormAffine, hardGate, outShapeOf } from './layers';
 import { Network } from './network';
 import type { DifferentiableModel, MultiExitOutputs } from './types';
 
@@ -42,15 +42,6 @@ type Op = (x: tf.Tensor) => tf.Tensor;
 /** Activations the fused conv kernels apply and whose derivative is a mask of the output. */
 type FusedActivation = 'linear' | 'relu';
 
-/** Straight-through gate: hard 0/1 forward, identity gradient to the soft probability (as Network's gates). */
-function hardGate(p: tf.Tensor, threshold: number): tf.Tensor {
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const soft = args[0] as tf.Tensor;
-    return { value: tf.cast(tf.greaterEqual(soft, threshold), 'float32'), gradFunc: (dy: tf.Tensor) => dy };
-  });
-  return f(p);
-}
-
 class Compiler {
   /** Tensors this pass created (folded filters and biases, flipped kernels, pooling mixes). */
   readonly owned: tf.Tensor[] = [];
@@ -81,7 +72,7 @@ class Compiler {
     for (let i = 0; i < layers.length; i++) {
       const layer = layers[i] as Layer;
       const isLast = (j: number): boolean => logits && j === layers.length - 1;
-      const out = shapeAfter(layer, shape);
+      const out = outShapeOf(layer, shape);
       if (layer.type === 'conv2d' || layer.type === 'depthwiseConv2d') {
         const own: Activation = isLast(i) ? 'linear' : layer.activation;
         let consumed = 0;
@@ -117,9 +108,7 @@ class Compiler {
       let f: tf.Tensor4D = raw;
       let b: tf.Tensor1D = rawBias === undefined ? tf.zeros([outChannels]) : (rawBias as tf.Tensor as tf.Tensor1D);
       if (bnName !== undefined) {
-        const eps = BN_EPSILON;
-        const scale = tf.mul(this.weight(`${bnName}/gamma`), tf.rsqrt(tf.add(this.weight(`${bnName}/moving_variance`), eps)));
-        const shift = tf.sub(this.weight(`${bnName}/beta`), tf.mul(this.weight(`${bnName}/moving_mean`), scale));
+        const { scale, shift } = this.batchNorm(bnName);
         const perFilter = depthwise ? tf.reshape(scale, [raw.shape[2], raw.shape[3]]) : scale;
         f = tf.mul(raw, perFilter);
         b = tf.add(tf.mul(b, scale), shift);
@@ -171,9 +160,7 @@ class Compiler {
         return (x) => tf.add(tf.mul(a, tf.max(x, [1, 2])), tf.mul(rest, tf.mean(x, [1, 2])));
       }
       case 'mixedPool': {
-        // The window that reduces the map to about size x size (the rule of layers.ts and the cost model).
-        const ph = Math.ceil((inShape[0] ?? 1) / layer.size);
-        const pw = Math.ceil((inShape[1] ?? 1) / layer.size);
+        const [ph, pw] = mixedPoolWindow(inShape, layer.size);
         const [a, rest] = this.mixWeights(`${n}/alpha`);
         return (x) => {
           const x4 = x as tf.Tensor4D;
@@ -184,10 +171,7 @@ class Compiler {
       }
       case 'batchNorm': {
         // A batch norm no conv absorbed: one broadcast multiply-add with constants.
-        const { scale, shift } = tf.tidy(() => {
-          const s = tf.mul(this.weight(`${n}/gamma`), tf.rsqrt(tf.add(this.weight(`${n}/moving_variance`), BN_EPSILON)));
-          return { scale: s, shift: tf.sub(this.weight(`${n}/beta`), tf.mul(this.weight(`${n}/moving_mean`), s)) };
-        });
+        const { scale, shift } = tf.tidy(() => this.batchNorm(n));
         this.keep(scale);
         this.keep(shift);
         return (x) => tf.add(tf.mul(x, scale), shift);
@@ -201,6 +185,12 @@ class Compiler {
       case 'residual':
         return this.residual(layer, inShape, undefined);
     }
+  }
+
+  /** The inference affine map of batch norm layer `name`, from its weights. */
+  private batchNorm(name: string): { scale: tf.Tensor; shift: tf.Tensor } {
+    const w = (k: string): tf.Variable => this.weight(`${name}/${k}`);
+    return batchNormAffine(w('gamma'), w('beta'), w('moving_mean'), w('moving_variance'));
   }
 
   /** sigmoid(alpha) and 1 - sigmoid(alpha) of a mixed pooling, as constants. */
@@ -232,14 +222,6 @@ class Compiler {
       return activate(tf.add(project ? project(x) : x, h), layer.activation);
     };
   }
-}
-
-const BN_EPSILON = 1e-3;
-
-function shapeAfter(layer: Layer, inShape: Shape): Shape {
-  const outcome = inferLayer(layer, inShape);
-  if (!outcome.ok) throw new Error(`Layer '${layer.name}' cannot take a ${inShape.join('x')} input: ${outcome.reason}`);
-  return outcome.out;
 }
 
 /**
@@ -318,7 +300,7 @@ function compile(source: FrozenSource, spec: ModelSpec, needs: ForwardNeeds, c: 
   const shapes: Shape[] = [];
   let shape: Shape = [...source.inputShape];
   for (const layer of backbone) {
-    shape = shapeAfter(layer, shape);
+    shape = outShapeOf(layer, shape);
     shapes.push(shape);
   }
   const shapeBefore = (i: number): Shape => (i === 0 ? [...source.inputShape] : (shapes[i - 1] as Shape));

@@ -2,7 +2,7 @@
 // Eager application (rather than a tf.LayersModel graph) lets dynamic inference run a segment on just the samples
 // still in the batch, and lets convs and pooling use the fast hand-written gradients of fastgrad.ts.
 import * as tf from '@tensorflow/tfjs';
-import { inferLayer, residualDetail } from '../spec/shapes';
+import { inferLayer, mixedPoolWindow, residualDetail } from '../spec/shapes';
 import type { Activation, Layer, Padding, Shape } from '../spec/types';
 import { avgPoolFast, conv2dFast, depthwiseConv2dFast, maxPoolFast } from './fastgrad';
 import { seedFor } from './random';
@@ -40,7 +40,7 @@ export interface BuildContext {
   weights: NamedWeight[];
 }
 
-const BN_EPSILON = 1e-3;
+export const BN_EPSILON = 1e-3;
 // PyTorch's default (0.1 weight on the new batch): the moving statistics settle within a few dozen batches, so
 // short trainings (a few epochs on a few thousand images) still infer well.
 const BN_MOMENTUM = 0.9;
@@ -98,11 +98,31 @@ export interface LayerOptions {
   initialBias?: number;
 }
 
-/** Builds the runtime layer for `layer` on `inShape`; shapes come from the spec's own inference. */
-export function buildLayer(layer: Layer, inShape: Shape, ctx: BuildContext, options: LayerOptions = {}): RuntimeLayer {
+/** The output shape of `layer` on `inShape` by the spec's own inference; throws when the layer cannot take it. */
+export function outShapeOf(layer: Layer, inShape: Shape): Shape {
   const outcome = inferLayer(layer, inShape);
   if (!outcome.ok) throw new Error(`Layer '${layer.name}' cannot take a ${inShape.join('x')} input: ${outcome.reason}`);
-  const outShape = outcome.out;
+  return outcome.out;
+}
+
+/** Inference batch norm as the affine map y = x * scale + shift. */
+export function batchNormAffine(gamma: tf.Tensor, beta: tf.Tensor, movingMean: tf.Tensor, movingVariance: tf.Tensor): { scale: tf.Tensor; shift: tf.Tensor } {
+  const scale = tf.mul(gamma, tf.rsqrt(tf.add(movingVariance, BN_EPSILON)));
+  return { scale, shift: tf.sub(beta, tf.mul(movingMean, scale)) };
+}
+
+/** Straight-through estimator: hard 0/1 forward, identity gradient to the soft probability. */
+export function hardGate(p: tf.Tensor, threshold: number): tf.Tensor {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const soft = args[0] as tf.Tensor;
+    return { value: tf.cast(tf.greaterEqual(soft, threshold), 'float32'), gradFunc: (dy: tf.Tensor) => dy };
+  });
+  return f(p);
+}
+
+/** Builds the runtime layer for `layer` on `inShape`; shapes come from the spec's own inference. */
+export function buildLayer(layer: Layer, inShape: Shape, ctx: BuildContext, options: LayerOptions = {}): RuntimeLayer {
+  const outShape = outShapeOf(layer, inShape);
   const n = layer.name;
   switch (layer.type) {
     case 'conv2d': {
@@ -171,9 +191,7 @@ export function buildLayer(layer: Layer, inShape: Shape, ctx: BuildContext, opti
       return { spec: layer, outShape, apply: (x) => mix(alpha, tf.max(x, [1, 2]), tf.mean(x, [1, 2])) };
     }
     case 'mixedPool': {
-      // The window that reduces the map to about size x size (same rule as the cost model's shape inference).
-      const ph = Math.ceil((inShape[0] ?? 1) / layer.size);
-      const pw = Math.ceil((inShape[1] ?? 1) / layer.size);
+      const [ph, pw] = mixedPoolWindow(inShape, layer.size);
       const alpha = addWeight(ctx, `${n}/alpha`, tf.scalar(0));
       return {
         spec: layer,
@@ -196,10 +214,7 @@ export function buildLayer(layer: Layer, inShape: Shape, ctx: BuildContext, opti
       const movingVar = addWeight(ctx, `${n}/moving_variance`, tf.ones([c]), false);
       const axes = inShape.map((_, i) => i);
       let seeded = false;
-      const affine = (): { scale: tf.Tensor; shift: tf.Tensor } => {
-        const scale = tf.mul(gamma, tf.rsqrt(tf.add(movingVar, BN_EPSILON)));
-        return { scale, shift: tf.sub(beta, tf.mul(movingMean, scale)) };
-      };
+      const affine = (): { scale: tf.Tensor; shift: tf.Tensor } => batchNormAffine(gamma, beta, movingMean, movingVar);
       return {
         spec: layer,
         outShape,

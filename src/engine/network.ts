@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { computeCost } from '../spec/cost';
 import type { CostReport, ExitSpec, GateSpec, ModelSpec, Shape } from '../spec/types';
-import { applyChain, buildChain, buildLayer, ResidualRuntime, type NamedWeight, type RunContext, type RuntimeLayer, type WeightGroup } from './layers';
+import { applyChain, buildChain, buildLayer, hardGate, ResidualRuntime, type NamedWeight, type RunContext, type RuntimeLayer, type WeightGroup } from './layers';
 import { gatherRows } from './rows';
 import { decideExit, initialPolicyState, policyFromSpec, type PolicyState } from './policy';
 import type { DynamicModel, DynamicRun, InferenceOptions, MultiExitOutputs } from './types';
@@ -68,15 +68,6 @@ export interface TrainOutputs extends MultiExitOutputs {
 const DEFAULT_INFERENCE_BATCH = 256;
 /** Gate heads start open (sigmoid(2) ~ 0.88) so training begins from the full network. */
 const GATE_INITIAL_BIAS = 2;
-
-/** Straight-through estimator: hard 0/1 forward, identity gradient to the soft probability. */
-function hardGate(p: tf.Tensor, threshold: number): tf.Tensor {
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const soft = args[0] as tf.Tensor;
-    return { value: tf.cast(tf.greaterEqual(soft, threshold), 'float32'), gradFunc: (dy: tf.Tensor) => dy };
-  });
-  return f(p);
-}
 
 /** Reads a small tensor back to the CPU and frees it. */
 async function readBack(t: tf.Tensor): Promise<Float32Array> {

@@ -52,6 +52,11 @@ function needMap(l: Layer, input: Shape): LayerOutcome | undefined {
   };
 }
 
+/** The window of a mixedPool that reduces an H x W map to about size x size (engine layers use the same rule). */
+export function mixedPoolWindow(input: Shape, size: number): [number, number] {
+  return [Math.ceil((input[0] ?? 1) / size), Math.ceil((input[1] ?? 1) / size)];
+}
+
 /** Window-based layers share the shape rule; `what` names the window for the message. */
 function windowed(input: Shape, window: number, stride: number, padding: 'same' | 'valid', what: string, field: string):
   { ok: true; h: number; w: number } | { ok: false; reason: string; field: string } {
@@ -127,8 +132,7 @@ function inferOne(l: Layer, input: Shape, visit?: LayerVisitor): LayerOutcome {
       const bad = needMap(l, input);
       if (bad) return bad;
       const [h, w, c] = input as [number, number, number];
-      const ph = Math.ceil(h / l.size);
-      const pw = Math.ceil(w / l.size);
+      const [ph, pw] = mixedPoolWindow(input, l.size);
       const ho = Math.ceil(h / ph);
       const wo = Math.ceil(w / pw);
       return { ok: true, out: [ho, wo, c], params: 1, flops: 2 * ph * pw * ho * wo * c + 3 * ho * wo * c };
