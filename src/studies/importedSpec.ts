@@ -8,10 +8,6 @@ import type { StudyName } from './studyNames';
 /** Studies that craft on or evaluate the static twin, which an imported model does not have. */
 export const TWIN_STUDIES: readonly StudyName[] = ['transfer', 'efficiency'];
 
-export function isImported(spec: ModelSpec): boolean {
-  return spec.import !== undefined;
-}
-
 /** The spec as the studies read it: an imported model's internal outputs become its exits. */
 export function withImportedExits(spec: ModelSpec): ModelSpec {
   const imp = spec.import;
@@ -46,7 +42,7 @@ export function exitRemovalPath(spec: ModelSpec, i: number): NodePath | undefine
 
 /** Why a study cannot run on an imported model, or undefined when it can. */
 export function importedStudyRefusal(spec: ModelSpec, study: StudyName): string | undefined {
-  if (!isImported(spec) || !TWIN_STUDIES.includes(study)) return undefined;
+  if (spec.import === undefined || !TWIN_STUDIES.includes(study)) return undefined;
   return `an imported model has no static twin: the '${study}' study compares the DyNN with the same backbone trained without exits, and '${spec.name}' was trained elsewhere (run --study sweep, which needs no twin)`;
 }
 
