@@ -18,6 +18,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
+const { childEnv } = require('./child-env');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const bin = (name) => path.join(ROOT, 'node_modules', '.bin', name);
@@ -108,7 +109,7 @@ async function main() {
     if (stage.clean) fs.rmSync(path.join(ROOT, stage.clean), { recursive: true, force: true }); // no stale output
     const countFile = path.join(tmp, `${stage.name.replace(/\W+/g, '-')}.json`);
     const stageStart = Date.now();
-    const { code, reason } = await runStage(stage, { ...process.env, DYNN_COUNT_FILE: countFile, FORCE_COLOR: '0' });
+    const { code, reason } = await runStage(stage, childEnv({ DYNN_COUNT_FILE: countFile, FORCE_COLOR: '0' }));
     const seconds = ((Date.now() - stageStart) / 1000).toFixed(1);
     if (!stage.counts) {
       if (reason) {

@@ -20,6 +20,7 @@ const net = require('net');
 const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
+const { childEnv } = require('./child-env');
 
 const HOST = '127.0.0.1';
 const HEALTH_TIMEOUT_MS = 30_000;
@@ -130,12 +131,11 @@ async function startServer(tools, options = {}) {
     ...(trustAll ? ['--disable-workspace-trust'] : []),
     '--vscode-option', 'enable-smoke-test-driver',
   ];
-  const env = {
-    ...process.env,
+  const env = childEnv({
     XDG_CONFIG_HOME: path.join(tmp, dirs.xdgConfig),
     XDG_DATA_HOME: path.join(tmp, dirs.xdgData),
     XDG_CACHE_HOME: path.join(tmp, dirs.xdgCache),
-  };
+  });
   const child = spawn(tools.node, args, { detached: true, stdio: ['ignore', log, log], env });
   fs.closeSync(log);
   const pgid = child.pid;

@@ -7,7 +7,10 @@
 // the extension's dependencies), by default ~/.cache/dynn-lens-test-tools, overridable with DYNN_TEST_TOOLS.
 // Every step checks first and skips when the tool is present and working, so a warm run costs well under a
 // second. code-server's postinstall refuses any Node but 24, so its install runs npm under Node 24 with
-// npm_config_nodedir pointing at Node 24's headers (its native module argon2 is built from source).
+// npm_config_nodedir pointing at Node 24's headers (its native module argon2 is built from source). Every child
+// gets an environment built by child-env.js, never the outer `npm test`'s npm_* variables. A failed install keeps
+// its log next to the tool's folder (<tools>/<tool>-install.log), removes the half-installed folder, and says how
+// to retry.
 // Chromium comes from Debian (`apt-get install chromium`, when root); the browser is never downloaded by
 // Playwright. Set CHROMIUM_PATH to use another Chromium build.
 'use strict';
@@ -15,6 +18,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { childEnv } = require('./child-env');
 
 const NODE_MAJOR = 24;
 const CODE_SERVER_VERSION = '4.139.1';
@@ -40,7 +44,7 @@ function timed(what, fn) {
 
 /** Runs a command to completion; throws with its tail of output when it fails. */
 function run(cmd, args, options = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: childEnv(), ...options });
   if (r.error) throw new Error(`${cmd} ${args.join(' ')}: ${r.error.message}`);
   if (r.status !== 0) {
     const tail = `${r.stdout || ''}${r.stderr || ''}`.trim().split('\n').slice(-30).join('\n');
@@ -61,7 +65,7 @@ function aptInstall(packages, why) {
   if (!fs.existsSync('/usr/bin/apt-get')) {
     throw new Error(`${why} needs ${packages.join(' ')}, and this machine has no apt-get: install them with its package manager`);
   }
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const env = childEnv({ DEBIAN_FRONTEND: 'noninteractive' });
   timed('apt-get update', () => run('apt-get', ['update', '-q'], { env }));
   timed(`apt-get install ${packages.join(' ')}`, () => run('apt-get', ['install', '-y', '-q', ...packages], { env }));
 }
@@ -71,15 +75,41 @@ function debInstalled(pkg) {
   return r.status === 0 && r.stdout.includes('install ok installed');
 }
 
-/** The npm CLI script of the npm running us, so it can be run under another Node. */
-function npmCliPath() {
+/**
+ * The npm CLI script to run under another Node: the one that ships with that Node when `home` has it, else the
+ * npm this harness was started with (found next to our own Node, not through the outer npm's npm_execpath).
+ */
+function npmCliPath(home) {
   const candidates = [
-    process.env.npm_execpath,
+    home && path.join(home, 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'),
     path.resolve(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'),
+    process.env.npm_execpath,
   ];
   const found = candidates.find((p) => p && p.endsWith('npm-cli.js') && fs.existsSync(p));
   if (!found) throw new Error(`cannot find npm-cli.js (looked at ${candidates.filter(Boolean).join(', ')})`);
   return found;
+}
+
+/**
+ * `npm install` in `dir` under `nodeBin`, its whole output in <dir>-install.log. On failure the half-installed
+ * folder is removed (the next run starts clean) and the error names the log and how to retry.
+ */
+function npmInstall(what, dir, nodeBin, npmCli, env) {
+  const logFile = `${dir}-install.log`;
+  const out = fs.openSync(logFile, 'w');
+  const start = Date.now();
+  const r = spawnSync(nodeBin, [npmCli, 'install', '--no-audit', '--no-fund'], { cwd: dir, env, stdio: ['ignore', out, out] });
+  const seconds = ((Date.now() - start) / 1000).toFixed(1);
+  fs.writeSync(out, `\nEXIT ${r.status ?? r.error?.message} after ${seconds} s\n`);
+  fs.closeSync(out);
+  log(`npm install ${what}: ${seconds} s, exit ${r.status}`);
+  if (r.status === 0) return;
+  fs.rmSync(dir, { recursive: true, force: true });
+  const tail = fs.readFileSync(logFile, 'utf8').trim().split('\n').slice(-20).join('\n');
+  throw new Error(
+    `installing ${what} failed (exit ${r.status ?? r.error?.message}); the full log is ${logFile}.\n` +
+      `Fix the cause shown below, then run \`npm test\` (or \`node test/harness/tools.js\`) again: it starts this step afresh.\n${tail}`,
+  );
 }
 
 function writePackageJson(dir, name, deps) {
@@ -98,10 +128,11 @@ function ensureNode() {
     return r.status === 0 && r.stdout.startsWith(`v${NODE_MAJOR}.`);
   };
   if (works()) return { bin, home };
-  log(`installing Node ${NODE_MAJOR} into ${dir}`);
+  log(`installing Node ${NODE_MAJOR} into ${dir} (log: ${dir}-install.log)`);
+  fs.rmSync(dir, { recursive: true, force: true });
   writePackageJson(dir, 'node24', { node: `^${NODE_MAJOR}` });
-  timed(`npm install node@${NODE_MAJOR}`, () => run(process.execPath, [npmCliPath(), 'install', '--no-audit', '--no-fund'], { cwd: dir }));
-  if (!works()) throw new Error(`npm installed node@${NODE_MAJOR} but ${bin} does not run`);
+  npmInstall(`node@${NODE_MAJOR}`, dir, process.execPath, npmCliPath(), childEnv());
+  if (!works()) throw new Error(`npm installed node@${NODE_MAJOR} but ${bin} does not run; delete ${dir} and run npm test again`);
   return { bin, home };
 }
 
@@ -109,7 +140,7 @@ function ensureNode() {
 function codeServerVersion(nodeBin, entry) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dynn-cs-check-'));
   try {
-    const env = { ...process.env, XDG_CONFIG_HOME: tmp, XDG_DATA_HOME: tmp, XDG_CACHE_HOME: tmp };
+    const env = childEnv({ XDG_CONFIG_HOME: tmp, XDG_DATA_HOME: tmp, XDG_CACHE_HOME: tmp });
     const r = spawnSync(nodeBin, [entry, '--config', path.join(tmp, 'config.yaml'), '--version'], { encoding: 'utf8', env });
     // It logs "Wrote default config file" on stdout first; the version is the line that starts with a digit.
     return r.status === 0 ? r.stdout.split('\n').find((line) => /^\d+\.\d+\.\d+ /.test(line)) : undefined;
@@ -127,22 +158,16 @@ function ensureCodeServer(node) {
   const missing = CODE_SERVER_BUILD_DEPS.filter((p) => !debInstalled(p));
   if (missing.length > 0) aptInstall(missing, 'building code-server (native module argon2)');
   log(`installing code-server@${CODE_SERVER_VERSION} into ${dir} (2 to 8 minutes, longer on a busy machine; log: ${dir}-install.log)`);
+  fs.rmSync(dir, { recursive: true, force: true });
   writePackageJson(dir, 'dynn-lens-code-server', { 'code-server': CODE_SERVER_VERSION });
-  const env = {
-    ...process.env,
+  // Node 24 first on PATH (postinstall scripts run `node`), and its headers for the native module argon2.
+  const env = childEnv({
     PATH: `${path.dirname(node.bin)}${path.delimiter}${process.env.PATH || ''}`,
     npm_config_nodedir: node.home,
-  };
-  const logFile = `${dir}-install.log`;
-  const out = fs.openSync(logFile, 'w');
-  const start = Date.now();
-  const r = spawnSync(node.bin, [npmCliPath(), 'install', '--no-audit', '--no-fund'], { cwd: dir, env, stdio: ['ignore', out, out] });
-  fs.writeSync(out, `EXIT ${r.status} after ${((Date.now() - start) / 1000).toFixed(1)} s\n`);
-  fs.closeSync(out);
-  log(`npm install code-server: ${((Date.now() - start) / 1000).toFixed(1)} s, exit ${r.status}`);
-  if (r.status !== 0 || !works()) {
-    const tail = fs.readFileSync(logFile, 'utf8').trim().split('\n').slice(-20).join('\n');
-    throw new Error(`installing code-server@${CODE_SERVER_VERSION} failed (full log ${logFile}):\n${tail}`);
+  });
+  npmInstall(`code-server@${CODE_SERVER_VERSION}`, dir, node.bin, npmCliPath(node.home), env);
+  if (!works()) {
+    throw new Error(`npm installed code-server@${CODE_SERVER_VERSION} but \`code-server --version\` does not answer ${CODE_SERVER_VERSION}; log: ${dir}-install.log; delete ${dir} and run npm test again`);
   }
   return { entry, dir };
 }

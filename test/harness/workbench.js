@@ -14,6 +14,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { childEnv } = require('./child-env');
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURE_WORKSPACE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'workspace');
@@ -71,7 +72,7 @@ async function launchBrowser(tools) {
   const { chromium } = require('playwright-core');
   // Chromium's crash handler and caches follow XDG_*: keep them out of the home folder too.
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dynn-chromium-'));
-  const env = { ...process.env, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home };
+  const env = childEnv({ XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home });
   let browser;
   try {
     browser = await chromium.launch({ executablePath: tools.chromium, headless: true, args: CHROMIUM_ARGS, env });
