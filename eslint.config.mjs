@@ -2,10 +2,10 @@
 // and are unit-tested in plain Node.
 import tseslint from 'typescript-eslint';
 
-const core = ['src/spec/**', 'src/advice/**', 'src/engine/**', 'src/attacks/**', 'src/studies/**', 'src/worker/**', 'src/cli/**'];
+const core = ['src/spec/**', 'src/advice/**', 'src/engine/**', 'src/attacks/**', 'src/studies/**', 'src/worker/**', 'src/cli/**', 'src/panel/**'];
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'src/panel/webview/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'src/panel/webview/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
@@ -20,7 +20,7 @@ export default tseslint.config(
   {
     files: core,
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Core modules stay free of VS Code; put adapters in src/editor.' }] }],
+      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Core modules stay free of VS Code; put adapters in src/extension.' }] }],
     },
   },
   {

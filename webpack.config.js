@@ -69,7 +69,7 @@ module.exports = (_env, argv) => {
     ignoreWarnings: [/Critical dependency/, /Can't resolve '(worker_threads|perf_hooks|os)'/],
   });
   return [
-    node('extension', './src/editor/extension.ts'),
+    node('extension', './src/extension/extension.ts'),
     { ...node('worker', './src/worker/main.ts'), plugins: [new CopyWasmPlugin(), new CopyMnistPlugin()] },
     node('cli', './src/cli/main.ts'),
     {

@@ -1,6 +1,6 @@
 // What one open results panel does with the messages of its webview, apart from VS Code: replay the stored
 // results on "ready", apply a suggestion found in its own copy of the results (never one sent by the webview),
-// export, and check every outgoing message. src/editor/panel/resultsPanel.ts supplies the ports.
+// export, and check every outgoing message. src/extension/results/results-panel.ts supplies the ports.
 import type { Suggestion } from '../studies/results';
 import { parseFromWebview, parseToWebview, ReportFormat, ToWebview } from './messages';
 import type { ResultsStore } from './store';

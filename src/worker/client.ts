@@ -1,7 +1,7 @@
 // WorkerClient: the extension host's and CLI's handle on the worker process. Starts the child lazily on the first
 // request, forwards progress / partial results / logs per run, cancels cooperatively and kills a child that does
 // not stop within the grace period, detects crashes and hangs (heartbeat) and reports them with the child's last
-// output lines, and starts a fresh child on the next request. No vscode import: src/editor wraps it.
+// output lines, and starts a fresh child on the next request. No vscode import: src/extension wraps it.
 
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Diagnostic as Finding } from '../../src/spec/types';
-import { LENS_FIXTURE } from '../unit/editor/fixture';
+import { LENS_FIXTURE } from '../unit/extension/fixture';
 import { closeModel, openModel, positionOf, waitFor } from '../integration/support';
 
 const REFUSAL = 'needs a trusted workspace';

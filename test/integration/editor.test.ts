@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { Diagnostic as Finding } from '../../src/spec/types';
 import type { Results } from '../../src/studies/results';
 import type { InfoResult } from '../../src/worker/builtinJobs';
-import { LENS_FIXTURE } from '../unit/editor/fixture';
+import { LENS_FIXTURE } from '../unit/extension/fixture';
 import { cloneResults } from '../unit/panel/fixtures';
 import { closeModel, openModel, positionOf, waitFor } from './support';
 

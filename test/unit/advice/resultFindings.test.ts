@@ -7,7 +7,7 @@ import { suggestionEdits } from '../../../src/advice/suggestionEdit';
 import { analyzeText } from '../../../src/spec';
 import type { NodePath } from '../../../src/spec/types';
 import type { Results, Suggestion } from '../../../src/studies/results';
-import { LENS_FIXTURE } from '../editor/fixture';
+import { LENS_FIXTURE } from '../extension/fixture';
 import { cloneResults } from '../panel/fixtures';
 
 function subject(text: string, fileName = 'm.dynn.yaml'): ResultSubject {

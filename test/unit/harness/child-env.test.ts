@@ -7,7 +7,7 @@ import * as path from 'path';
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { childEnv } = require(path.join(ROOT, 'test', 'harness', 'child-env.js')) as {
-  childEnv(extra?: Record<string, string | undefined>, base?: Record<string, string | undefined>): Record<string, string>;
+  childEnv: (extra?: Record<string, string | undefined>, base?: Record<string, string | undefined>) => Record<string, string>;
 };
 
 describe('harness: child environment', () => {

@@ -1,0 +1,69 @@
+// The parameters of the worker's study jobs (src/worker/studyJobs.ts) as the editor builds them, and the reading
+// of their answers. One place, so a change of the job contract is one file to follow.
+import * as path from 'path';
+import { checkResults } from '../../panel/resultsCheck';
+import type { AttackResult, Results } from '../../studies/results';
+import { resultsPath } from '../../studies/store';
+import type { StudyName } from '../../studies/studyNames';
+import type { CheckParams, ModelParams, TrainParams } from '../../worker/studyJobs';
+import type { ModelTarget } from './model-target';
+
+export interface CheckRequest {
+  /** Attack ids of the file's checks; default all. */
+  attacks?: string[];
+  eps?: number[];
+  samples?: number;
+  seed?: number;
+  studies?: StudyName[];
+  findings?: boolean;
+  /** Open the results panel when done (default true). */
+  showPanel?: boolean;
+}
+
+/**
+ * The model as the editor sees it: the document's text (unsaved edits included, so the results' specHash is the
+ * one the lenses compare against), its path relative to the workspace folder that holds `.dynn/`.
+ */
+function modelParams(target: ModelTarget, backend: string): ModelParams {
+  return {
+    file: path.relative(target.folder.uri.fsPath, target.uri.fsPath).split(path.sep).join('/'),
+    workspaceRoot: target.folder.uri.fsPath,
+    text: target.doc.getText(),
+    backend,
+  };
+}
+
+export function checkParams(target: ModelTarget, request: CheckRequest, backend: string): CheckParams {
+  const p: CheckParams = modelParams(target, backend);
+  if (request.attacks) p.attacks = request.attacks;
+  if (request.eps) p.eps = request.eps;
+  if (request.samples !== undefined) p.samples = request.samples;
+  if (request.seed !== undefined) p.seed = request.seed;
+  if (request.studies) p.studies = request.studies;
+  if (request.findings !== undefined) p.findings = request.findings;
+  return p;
+}
+
+export function trainParams(target: ModelTarget, backend: string): TrainParams {
+  return modelParams(target, backend);
+}
+
+/** Where the worker saved the results (it writes them unless told not to). */
+export function persistedPath(target: ModelTarget, results: Results): string {
+  return resultsPath(target.folder.uri.fsPath, results.model.name);
+}
+
+/** Checks that a job's answer is a Results document before it reaches the store. */
+export function checkAnswer(answer: unknown): Results {
+  const problems = checkResults(answer);
+  if (problems.length > 0) throw new Error(`the worker answered with malformed results: ${problems.slice(0, 3).join('; ')}`);
+  return answer as Results;
+}
+
+/** A partial result of a check job: one attack result as soon as it is measured. */
+export function partialAttack(data: unknown): AttackResult | undefined {
+  const o = data as { kind?: unknown; result?: unknown } | null;
+  if (typeof o !== 'object' || o === null || o.kind !== 'attack') return undefined;
+  const r = o.result as Partial<AttackResult> | null;
+  return typeof r === 'object' && r !== null && typeof r.id === 'string' && typeof r.robustAccuracy === 'number' && Array.isArray(r.hijackByExit) ? (r as AttackResult) : undefined;
+}

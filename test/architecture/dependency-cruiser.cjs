@@ -1,0 +1,47 @@
+// The house's layering, checked in `npm test` (stage "architecture") by dependency-cruiser. docs/architecture.md
+// explains the rooms; this file is the one place the rules are written. Violations that exist today and are
+// scheduled to go (the core's direct use of Node built-ins) are listed in known-violations.json: the check fails
+// on any violation not in that list, so the list can only shrink.
+'use strict';
+
+/** Folders of the core: no VS Code, and (once the platform layer lands) no Node built-ins. */
+const CORE = '^src/(spec|advice|engine|attacks|studies)/';
+
+/** Each layer may import only the ones before it (and itself). */
+const LAYERS = ['spec', 'advice', 'engine', 'attacks', 'studies', 'panel', 'worker', 'cli', 'extension'];
+
+const upward = LAYERS.slice(0, -1).map((layer, i) => ({
+  name: `no-upward-from-${layer}`,
+  comment: `src/${layer} sits below ${LAYERS.slice(i + 1).join(', ')} and must not import them`,
+  severity: 'error',
+  from: { path: `^src/${layer}/` },
+  to: { path: `^src/(${LAYERS.slice(i + 1).join('|')})/` },
+}));
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', comment: 'import circles make every room depend on every other', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'vscode-only-in-extension',
+      comment: 'only src/extension talks to VS Code; everything else runs in plain Node (CLI, worker, unit tests)',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/extension/' },
+      to: { path: '^vscode$' },
+    },
+    {
+      name: 'core-without-node-builtins',
+      comment: 'the core gets the host (files, hashing, processes) through an interface, never from Node directly',
+      severity: 'error',
+      from: { path: CORE },
+      to: { dependencyTypes: ['core'] },
+    },
+    ...upward,
+  ],
+  options: {
+    tsConfig: { fileName: 'tsconfig.json' },
+    // Type-only imports count: a circle of types is still a circle for the reader.
+    tsPreCompilationDeps: true,
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^src/panel/webview/' },
+  },
+};
