@@ -7,6 +7,21 @@ export function pct(x: number, digits = 1): string {
 }
 
 /** A plain number with up to `digits` decimals, without trailing zeros: 0.30 -> "0.3". */
+/**
+ * Percent labels for an axis whose ticks are `ticks` (shares 0..1), with the fewest decimals (at most 2) that show
+ * every tick exactly: ticks half a point apart read "93.0% 93.5% 94.0%", never "93% 93% 94% 94%".
+ */
+export function percentTicks(ticks: readonly number[]): string[] {
+  const exact = (digits: number): boolean =>
+    ticks.every((t) => {
+      const scaled = t * 100 * 10 ** digits;
+      return Math.abs(scaled - Math.round(scaled)) < 1e-6;
+    });
+  let digits = 0;
+  while (digits < 2 && !exact(digits)) digits++;
+  return ticks.map((t) => `${(t * 100).toFixed(digits)}%`);
+}
+
 export function num(x: number, digits = 3): string {
   if (!Number.isFinite(x)) return String(x);
   return String(Number(x.toFixed(digits)));

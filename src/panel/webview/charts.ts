@@ -3,12 +3,14 @@
 import { Chart, ChartConfiguration, ChartDataset, registerables, Scale, TooltipItem } from 'chart.js';
 import type { ChartModel, ScatterChartModel } from '../data/charts';
 import { datasetLabels } from '../data/charts';
+import { percentTicks } from '../data/format';
 import { h } from './dom';
 import type { Theme } from './theme';
 
 Chart.register(...registerables);
 
-const percentTick = (v: number | string): string => `${Math.round(Number(v) * 100)}%`;
+/** Chart.js tick callback: percent labels with the decimals the axis's tick spacing needs. */
+const percentTick = (_v: number | string, index: number, ticks: { value: number }[]): string => percentTicks(ticks.map((t) => t.value))[index] ?? '';
 
 function color(theme: Theme, slot: number): string {
   return theme.palette[slot % theme.palette.length] ?? theme.foreground;

@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import { datasetLabels } from '../../../src/panel/data/charts';
 import { eecArea, eecChart, eecCurve, exitDistributionChart, flopsChart } from '../../../src/panel/data/exits';
 import { allFlags } from '../../../src/panel/data/flags';
-import { jsonPath, metric, pct } from '../../../src/panel/data/format';
+import { jsonPath, metric, pct, percentTicks } from '../../../src/panel/data/format';
 import { amplifiedPerturbation, galleryView, toRgba } from '../../../src/panel/data/gallery';
 import { attacksById, robustAccuracyChart } from '../../../src/panel/data/robustness';
 import { suggestionView } from '../../../src/panel/data/suggestions';
@@ -13,6 +13,17 @@ import { buildPanelView } from '../../../src/panel/data/viewModel';
 import { cloneResults, SPEC_HASH } from './fixtures';
 
 describe('panel data shaping', () => {
+  describe('percent axis ticks', () => {
+    it('uses the fewest decimals that keep neighbouring labels apart (the sweep chart read 93% 93% 94% 94%)', () => {
+      assert.deepStrictEqual(percentTicks([0.93, 0.935, 0.94, 0.945]), ['93.0%', '93.5%', '94.0%', '94.5%']);
+      assert.deepStrictEqual(percentTicks([0.9, 0.95, 1]), ['90%', '95%', '100%']);
+      assert.deepStrictEqual(percentTicks([0.9325, 0.935, 0.9375]), ['93.25%', '93.50%', '93.75%']);
+      assert.deepStrictEqual(percentTicks([0.5]), ['50%']);
+      assert.deepStrictEqual(percentTicks([]), []);
+    });
+  });
+
+
   describe('robust accuracy', () => {
     it('groups attacks by id sorted by eps, each curve starting at the clean figure', () => {
       const r = cloneResults();
