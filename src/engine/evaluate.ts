@@ -78,7 +78,8 @@ export async function evaluate(model: Network, test: Dataset, options: Inference
   const run = await model.runDynamic(test.x, options);
   const labels = await test.y.data();
   const n = run.flops.length;
-  const meanFlops = n > 0 ? run.flops.reduce((a, b) => a + b, 0) / n : 0;
+  // What ran, counted from the tensors (the cost model's per-sample figure is the cross-check in studies/).
+  const meanFlops = n > 0 ? run.executed.flops / n : 0;
   return {
     perExitAccuracy: accuracy,
     dynamicAccuracy: dynamicAccuracy(run, labels),

@@ -17,3 +17,5 @@ export { importLayersModel, ImportedModel, parseImportSidecar, ImportError } fro
 export type { ImportSidecar } from './import';
 export type { SegmentProfile } from './network';
 export { gatherRows } from './rows';
+export { addExecuted, costModelFlops, executedDisagrees } from './executed';
+export type { ExecutedWork } from './executed';

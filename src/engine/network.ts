@@ -6,13 +6,14 @@ import { computeCost } from '../spec/cost';
 import type { CostReport, ExitSpec, GateSpec, ModelSpec, Shape } from '../spec/types';
 import { applyChain, buildChain, buildLayer, hardGate, ResidualRuntime, type NamedWeight, type RunContext, type RuntimeLayer, type WeightGroup } from './layers';
 import { gatherRows } from './rows';
+import { charge, emptyExecuted, rowsOf } from './executed';
 import { decideExit, initialPolicyState, policyFromSpec, type PolicyState } from './policy';
 import type { DynamicModel, DynamicRun, InferenceOptions, MultiExitOutputs } from './types';
 import { checkInputShape, recordAnswer } from './runRecord';
 
 /** Engine-only inference extras (not part of the cross-module contract). */
 export interface DynamicOptions extends InferenceOptions {
-  /** Called before each top-level layer runs with how many samples (or gated samples) it runs on. */
+  /** Called for each top-level layer that runs with how many rows (samples, or gated samples) its input had. */
   onLayer?: (layerName: string, samples: number) => void;
 }
 
@@ -94,6 +95,10 @@ export class Network implements DynamicModel {
   private readonly topFlops: number[] = [];
   private readonly exits: ExitRuntime[] = [];
   private readonly gates: GateRuntime[] = [];
+  /** Segment (see ExecutedWork.segmentRows) of each top-level layer, and each segment's FLOPs per sample without
+   *  its gated blocks (those are charged by the rows their gate let through). */
+  private readonly segmentOf: number[] = [];
+  private readonly segmentFlops: number[] = [];
   private disposed = false;
 
   constructor(
@@ -138,6 +143,7 @@ export class Network implements DynamicModel {
       this.gateNames = [];
       this.fullFlops = this.cost.staticFlops;
       this.flopsAtExit = [this.cost.staticFlops];
+      this.planSegments();
       return;
     }
 
@@ -171,6 +177,17 @@ export class Network implements DynamicModel {
     this.gateNames = spec.gates.map((g) => g.name);
     this.fullFlops = this.cost.fullFlops;
     this.flopsAtExit = this.cost.exits.map((e) => e.flopsToExit);
+    this.planSegments();
+  }
+
+  private planSegments(): void {
+    this.segmentFlops.length = 0;
+    this.segmentFlops.push(...new Array<number>(this.exits.length + 1).fill(0));
+    this.top.forEach((_, i) => {
+      const segment = this.exits.filter((e) => e.at < i).length;
+      this.segmentOf[i] = segment;
+      if (!this.gates.some((g) => g.at === i)) this.segmentFlops[segment] = (this.segmentFlops[segment] ?? 0) + (this.topFlops[i] ?? 0);
+    });
   }
 
   /** Trainable variables of the given groups (all when omitted). */
@@ -224,8 +241,10 @@ export class Network implements DynamicModel {
       confidence: new Float32Array(n),
       flops: new Float64Array(n),
       gatesFired: new Uint8Array(n * gateCount),
+      executed: emptyExecuted(exitCount + 1, exitCount, gateCount),
       millis: 0,
     };
+    const work = run.executed;
     const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_INFERENCE_BATCH));
     const ctx: RunContext = { training: false };
     const folds = this.foldConvBatchNorm();
@@ -245,7 +264,10 @@ export class Network implements DynamicModel {
           const layer = this.top[i] as RuntimeLayer;
           const gateIndex = this.gates.findIndex((g) => g.at === i);
           const gate = this.gates[gateIndex];
+          const segment = this.segmentOf[i] ?? 0;
+          if (i === 0 || this.segmentOf[i - 1] !== segment) charge(work, 'segmentRows', segment, rowsOf(h), this.segmentFlops[segment] ?? 0);
           if (gate !== undefined && layer instanceof ResidualRuntime && !options.gatesAlwaysOn) {
+            charge(work, 'gateHeadRows', gateIndex, rowsOf(h), gate.headFlops);
             const probs = await readBack(tf.tidy(() => tf.reshape(tf.sigmoid(applyChain(gate.head, h, ctx)), [-1])));
             const threshold = gateThresholds[gateIndex] ?? gate.spec.threshold;
             const fired: number[] = [];
@@ -258,16 +280,20 @@ export class Network implements DynamicModel {
                 run.flops[s] = (run.flops[s] ?? 0) + (this.topFlops[i] ?? 0);
               } else closed.push(j);
             });
-            options.onLayer?.(layer.spec.name, fired.length);
-            replace(tf.tidy(() => this.applyGated(layer, h, fired, closed, ctx)));
+            let blockRows = 0;
+            replace(tf.tidy(() => this.applyGated(layer, h, fired, closed, ctx, (input) => (blockRows = rowsOf(input)))));
+            charge(work, 'gateBlockRows', gateIndex, blockRows, this.topFlops[i] ?? 0);
+            options.onLayer?.(layer.spec.name, blockRows);
           } else {
             const last = this.lastOfStep(i, folds);
+            const input = h;
             for (let j = i; j <= last; j++) {
               if (j === i && gateIndex >= 0) for (const s of alive) run.gatesFired[s * gateCount + gateIndex] = 1;
               for (const s of alive) run.flops[s] = (run.flops[s] ?? 0) + (this.topFlops[j] ?? 0);
-              options.onLayer?.(this.top[j]?.spec.name ?? '', alive.length);
+              options.onLayer?.(this.top[j]?.spec.name ?? '', rowsOf(input));
             }
-            const input = h;
+            // A gated block forced open runs on every row; gates in front of a block are charged by its rows.
+            if (gateIndex >= 0) charge(work, 'gateBlockRows', gateIndex, rowsOf(input), this.topFlops[i] ?? 0);
             replace(tf.tidy(() => this.applyStep(i, input, folds, ctx)));
             i = last;
           }
@@ -276,6 +302,7 @@ export class Network implements DynamicModel {
             if (exit.at !== i || policy.enabled?.[e] === false || alive.length === 0) continue;
             // One softmax and one readback per exit; the policy reads the same probabilities the record keeps.
             const input = h;
+            charge(work, 'headRows', e, rowsOf(input), exit.headFlops);
             const probs = await readBack(tf.tidy(() => tf.softmax(applyChain(exit.head, input, ctx))));
             const keep: number[] = [];
             alive.forEach((s, j) => {
@@ -423,11 +450,17 @@ export class Network implements DynamicModel {
     return folds;
   }
 
-  /** Runs the block only on the samples whose gate fired; the others get act(x). Batch order is kept. */
-  private applyGated(layer: ResidualRuntime, h: tf.Tensor, fired: number[], closed: number[], ctx: RunContext): tf.Tensor {
-    if (closed.length === 0) return layer.apply(h, ctx);
+  /** Runs the block only on the samples whose gate fired; the others get act(x). Batch order is kept. `onRun` sees
+   *  the tensor the block runs on, just before it runs. */
+  private applyGated(layer: ResidualRuntime, h: tf.Tensor, fired: number[], closed: number[], ctx: RunContext, onRun: (input: tf.Tensor) => void): tf.Tensor {
+    if (closed.length === 0) {
+      onRun(h);
+      return layer.apply(h, ctx);
+    }
     if (fired.length === 0) return layer.skipped(h);
-    const ran = layer.apply(gatherRows(h, fired), ctx);
+    const input = gatherRows(h, fired);
+    onRun(input);
+    const ran = layer.apply(input, ctx);
     const skipped = layer.skipped(gatherRows(h, closed));
     const order = new Int32Array(fired.length + closed.length);
     fired.forEach((j, k) => (order[j] = k));

@@ -1,6 +1,7 @@
 // Contracts between the engine (networks, data, training) and the attacks and studies built on it.
 // Tensors never cross the worker boundary: everything that leaves the engine for the editor is plain data.
 import type * as tf from '@tensorflow/tfjs';
+import type { ExecutedWork } from './executed';
 
 /** Which backend runs the tensors, and why it was chosen (shown beside every result). */
 export interface BackendInfo {
@@ -55,8 +56,11 @@ export interface DynamicRun {
   prediction: Int32Array;
   /** Max softmax probability at the answering exit. */
   confidence: Float32Array;
-  /** FLOPs actually executed for the sample (backbone segments, heads and gates it ran). */
+  /** FLOPs the cost model charges the sample for the path it took (the segments up to its exit, the heads it
+   *  passed, its gates and the blocks they opened). Summed, they must equal `executed.flops`. */
   flops: Float64Array;
+  /** What actually ran, counted from the batch dimension of the tensors each part was given. */
+  executed: ExecutedWork;
   /** [sample * gates + gate] = 1 when that gate fired (its block ran). */
   gatesFired: Uint8Array;
   /** Wall time of the whole pass in milliseconds. */

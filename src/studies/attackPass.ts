@@ -4,6 +4,7 @@
 // static twin and cross-evaluate. Tensors stay on the backend; only per-sample numbers are read back.
 import * as tf from '@tensorflow/tfjs';
 import { attack, configFromSpec, resolveSchedule, type ResolvedSchedule, randomNoise, randomNoiseBaseline, type AttackConfig, type ExitDecider, type SanityFlag as AttackFlag } from '../attacks';
+import { addExecuted, emptyExecuted } from '../engine/executed';
 import type { CancelToken, DynamicModel, DynamicRun, Progress } from '../engine/types';
 import type { AttackSpec } from '../spec/types';
 import type { PassRecord } from './metrics';
@@ -82,15 +83,18 @@ export function deriveSeed(base: number, ...parts: number[]): number {
   return h & 0x7fffffff;
 }
 
-function emptyPass(n: number, gates: number): PassRecord {
-  return { exitIndex: new Int32Array(n), prediction: new Int32Array(n), flops: new Float64Array(n), gatesFired: new Uint8Array(n * gates) };
+function emptyPass(n: number, model: DynamicModel): PassRecord & Required<Pick<PassRecord, 'executed'>> {
+  const exits = model.exitNames.length;
+  const gates = model.gateNames.length;
+  return { exitIndex: new Int32Array(n), prediction: new Int32Array(n), flops: new Float64Array(n), gatesFired: new Uint8Array(n * gates), executed: emptyExecuted(exits, exits - 1, gates) };
 }
 
-function copyRun(into: PassRecord, run: DynamicRun, begin: number, gates: number): void {
+function copyRun(into: PassRecord & Required<Pick<PassRecord, 'executed'>>, run: DynamicRun, begin: number, gates: number): void {
   into.exitIndex.set(run.exitIndex, begin);
   into.prediction.set(run.prediction, begin);
   into.flops.set(run.flops, begin);
   into.gatesFired.set(run.gatesFired, begin * gates);
+  addExecuted(into.executed, run.executed);
 }
 
 function mergeFlags(into: AttackFlag[], more: readonly AttackFlag[]): void {
@@ -105,8 +109,8 @@ export async function runAttackPass(input: AttackPassInput): Promise<AttackPassO
   const transfer = twin !== undefined && (config.kind === 'fgsm' || config.kind === 'pgd');
   // The static twin has a single exit: the same attack on it maximises its final cross-entropy.
   const staticConfig: AttackConfig = { ...config, loss: 'final' };
-  const pass = emptyPass(n, gates);
-  const noisePass = emptyPass(n, gates);
+  const pass = emptyPass(n, model);
+  const noisePass = emptyPass(n, model);
   const norms = new Float32Array(n);
   const flags: AttackFlag[] = [];
   const gallery: GalleryCandidate[] = [];

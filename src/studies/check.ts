@@ -14,7 +14,7 @@ import type { CancelToken, DataSplit, DynamicModel, Progress } from '../engine/t
 import type { AttackSpec, ModelSpec } from '../spec/types';
 import { CheckInputError, ensureBackend } from './backendChoice';
 import { runAttackPass, type AttackPassOutput } from './attackPass';
-import { attackResultOf, isAccuracyAttack, sampleRecords, toResultFlag } from './figures';
+import { attackResultOf, executedFlopsFlag, isAccuracyAttack, sampleRecords, toResultFlag } from './figures';
 import { efficiencyOf } from './efficiency';
 import { designChoices, generationEfficiency, mechanismAttack, transferAsymmetry } from './findings';
 import { buildGallery } from './gallery';
@@ -267,6 +267,8 @@ async function measure(
   const cleanPass: PassRecord = cleanRun;
   const cleanRec = await recordExits(model, x, plan.batchSize);
   const cleanSummary = summarizePass(cleanPass, labels, model.flopsAtExit, model.fullFlops, gates);
+  const cleanWork = executedFlopsFlag(cleanPass, 'clean inputs');
+  if (cleanWork !== undefined) runFlags.push(cleanWork);
   const cleanPerExit = perExitAccuracy(cleanRec.probs, labels, cleanRec.classes);
   const clean = { ...cleanSummary, perExitAccuracy: cleanPerExit, finalExitAccuracy: cleanPerExit[exits - 1] ?? 0 };
   const twinClean = twin !== undefined ? (await twin.runDynamic(x, { batchSize: plan.batchSize })).prediction : undefined;

@@ -1,6 +1,7 @@
 // Turning one attack pass into the figures of the Results document: the attack's AttackResult (aggregates and
 // sanity flags against the random-noise baseline) and the per-sample records.
 import { weakerThanNoiseFlag, type SanityFlag as AttackFlag } from '../attacks';
+import { costModelFlops, executedDisagrees } from '../engine/executed';
 import type { DynamicModel } from '../engine/types';
 import type { AttackSpec } from '../spec/types';
 import type { AttackPassOutput } from './attackPass';
@@ -9,6 +10,23 @@ import type { AttackResult, SampleRecord, SanityFlag } from './results';
 
 export function toResultFlag(f: AttackFlag): SanityFlag {
   return { code: f.code, severity: f.severity === 'error' ? 'error' : 'warning', message: f.message };
+}
+
+/**
+ * Flag when the FLOPs counted from the rows each part of the network ran on differ from what the cost model
+ * charges for the exits and gates the samples took: the skip dynamic inference promises did not happen as priced.
+ */
+export function executedFlopsFlag(pass: PassRecord, label: string): SanityFlag | undefined {
+  if (pass.executed === undefined) return undefined;
+  const n = Math.max(1, pass.prediction.length);
+  const counted = pass.executed.flops;
+  const priced = costModelFlops(pass.flops);
+  if (!executedDisagrees(counted, priced)) return undefined;
+  return {
+    code: 'executed-flops-mismatch',
+    severity: 'error',
+    message: `${label}: the network executed ${(counted / n).toFixed(0)} FLOPs per sample (counted from the rows each segment, exit head and gate actually ran on) but the cost model charges ${(priced / n).toFixed(0)} for the exits and gates the samples took: dynamic inference did not skip the work its exits save (or the cost model misprices a part). The FLOPs shown are the executed ones.`,
+  };
 }
 
 export function isAccuracyAttack(kind: string): boolean {
@@ -31,6 +49,7 @@ export function attackResultOf(
   const hijack = hijackRates(out.pass, labels, exits);
   const id = `${a.id}@${eps}`;
   const flags: SanityFlag[] = out.flags.map(toResultFlag);
+  for (const f of [executedFlopsFlag(out.pass, id), executedFlopsFlag(out.noise.pass, `${id} (random-noise baseline)`)]) if (f !== undefined) flags.push(f);
   if (isAccuracyAttack(a.kind)) {
     const f = weakerThanNoiseFlag(summary.accuracy, out.noise.dynamicAccuracy, `${id} (dynamic inference)`);
     if (f) flags.push(toResultFlag(f));

@@ -1,15 +1,19 @@
 // Pure figures computed from per-sample records (exit taken, prediction, label, FLOPs, gates): no tensors here, so
 // every number a check reports can be unit-tested on hand-made arrays.
 import { earlyExitCapacity, exitDistribution } from '../engine/evaluate';
+import type { ExecutedWork } from '../engine/executed';
 
 /** What one inference pass decided for each sample (from runDynamic, or from replaying the policy). */
 export interface PassRecord {
   exitIndex: Int32Array;
   prediction: Int32Array;
-  /** FLOPs executed per sample. */
+  /** FLOPs the cost model charges each sample for the path it took. */
   flops: Float64Array;
   /** [sample * gates + gate] = 1 when the gate fired; empty without gates. */
   gatesFired: Uint8Array;
+  /** What ran, counted from the tensors (runDynamic); absent for a design replayed on recorded exits, which ran
+   *  nothing and is priced by the cost model alone. */
+  executed?: ExecutedWork;
 }
 
 /** Share of samples whose prediction equals the label. */
@@ -90,10 +94,17 @@ export function summarizePass(pass: PassRecord, labels: ArrayLike<number>, flops
   return {
     accuracy: accuracy(pass.prediction, labels),
     exitDistribution: exitDistribution(pass.exitIndex, flopsAtExit.length),
-    meanFlopsRatio: fullFlops > 0 ? mean(pass.flops) / fullFlops : 0,
+    meanFlopsRatio: fullFlops > 0 ? meanFlops(pass) / fullFlops : 0,
     eec: clamp01(earlyExitCapacity(pass.exitIndex, flopsAtExit, fullFlops)),
     gateFiringRate: gateFiringRate(pass.gatesFired, n, gates),
   };
+}
+
+/** Mean FLOPs per sample: counted from what ran when the pass ran, else the cost model's for the paths taken. */
+export function meanFlops(pass: PassRecord): number {
+  const n = pass.prediction.length;
+  if (pass.executed === undefined) return mean(pass.flops);
+  return n > 0 ? pass.executed.flops / n : 0;
 }
 
 /** Per exit accuracy over all samples from recorded probabilities (`probs[e]` is samples x classes). */

@@ -29,7 +29,8 @@ export interface PassFigures {
   accuracy: number;
   /** Fraction of samples answered at each exit, final last; sums to 1. */
   exitDistribution: number[];
-  /** Mean executed FLOPs / full-network FLOPs. */
+  /** Mean executed FLOPs / full-network FLOPs; executed = counted from the rows each part ran on (the
+   *  cost model's figure for the exits taken is the cross-check behind the 'executed-flops-mismatch' flag). */
   meanFlopsRatio: number;
   /** Early-exit capability (DeepSloth): area under cumulative-exit-fraction vs FLOPs-share; 1 = all exit at once. */
   eec: number;
@@ -45,7 +46,7 @@ export interface CleanFigures extends PassFigures {
 }
 
 export interface SanityFlag {
-  code: 'zero-gradient' | 'nan-gradient' | 'input-independent-loss' | 'weaker-than-noise' | 'robust-above-clean' | (string & {});
+  code: 'zero-gradient' | 'nan-gradient' | 'input-independent-loss' | 'weaker-than-noise' | 'robust-above-clean' | 'executed-flops-mismatch' | (string & {});
   severity: 'warning' | 'error';
   message: string;
 }

@@ -6,6 +6,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { decideExit, initialPolicyState, policyFromSpec, type PolicyState } from '../policy';
 import { gatherRows } from '../rows';
+import { charge, emptyExecuted } from '../executed';
 import type { DynamicModel, DynamicRun, InferenceOptions, MultiExitOutputs } from '../types';
 import { readLayersArtifacts, relativeTo, resolveRef } from './artifacts';
 import { ImportError } from './errors';
@@ -64,7 +65,16 @@ export class ImportedModel implements DynamicModel {
     const n = x.shape[0] ?? 0;
     const internal = this.exitNames.slice(0, -1).map((name, i) => ({ name, ...(this.sidecar.thresholds ? { threshold: this.sidecar.thresholds[i] } : {}) }));
     const policy = policyFromSpec({ ...this.sidecar.policy, path: [] }, internal, options.thresholds, options.enabledExits);
-    const run: DynamicRun = { exitIndex: new Int32Array(n), prediction: new Int32Array(n), confidence: new Float32Array(n), flops: new Float64Array(n), gatesFired: new Uint8Array(0), millis: 0 };
+    const internalCount = this.plan.exits.length - 1;
+    const run: DynamicRun = {
+      exitIndex: new Int32Array(n),
+      prediction: new Int32Array(n),
+      confidence: new Float32Array(n),
+      flops: new Float64Array(n),
+      gatesFired: new Uint8Array(0),
+      executed: emptyExecuted(internalCount + 1, internalCount, 0),
+      millis: 0,
+    };
     const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_INFERENCE_BATCH));
     const last = this.plan.exits.length - 1;
     for (let begin = 0; begin < n; begin += batchSize) {
@@ -78,6 +88,10 @@ export class ImportedModel implements DynamicModel {
           if (exit === undefined) break;
           const enabled = k === last || policy.enabled?.[k] !== false;
           const before = new Set(values.values());
+          // Every tensor carried into this part has the rows still in the batch; count them from the tensors.
+          const rows = Math.max(0, ...[...before].map((t) => t.shape[0] ?? 0));
+          charge(run.executed, 'segmentRows', k, rows, exit.trunk.flops + (k === last ? exit.head.flops : 0));
+          if (enabled && k < last) charge(run.executed, 'headRows', k, rows, exit.head.flops);
           tf.tidy(() => {
             runPart(exit.trunk, values);
             if (enabled) runPart(exit.head, values);

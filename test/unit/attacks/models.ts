@@ -1,5 +1,6 @@
 // Tiny hand-built DifferentiableModels for the attack tests, independent of the engine.
 import * as tf from '@tensorflow/tfjs';
+import { crossEntropy } from '../../../src/attacks/losses';
 import type { DifferentiableModel, MultiExitOutputs } from '../../../src/engine/types';
 
 export async function useCpu(): Promise<void> {
@@ -128,4 +129,29 @@ export function cyclingLabels(batch: number, classes: number): tf.Tensor1D {
 /** Accuracy of one exit's argmax against labels. */
 export function accuracy(logits: tf.Tensor2D, y: tf.Tensor1D): number {
   return tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), tf.cast(y, 'int32')), 'float32')).dataSync()[0] ?? 0);
+}
+
+/** A 2-layer MLP trained by hand (full-batch Adam) on three Gaussian blobs inside [0, 1]^4. */
+export function trainedBlobModel(): { model: DifferentiableModel; x: tf.Tensor2D; y: tf.Tensor1D; dispose(): void } {
+  const n = 90;
+  const centres = [[0.25, 0.25, 0.5, 0.5], [0.75, 0.3, 0.5, 0.5], [0.5, 0.75, 0.5, 0.5]];
+  const y = cyclingLabels(n, 3);
+  const x = tf.tidy(() => {
+    const c = tf.gather(tf.tensor2d(centres), y);
+    return tf.clipByValue(tf.add(c, tf.randomNormal([n, 4], 0, 0.08, 'float32', 7)), 0, 1) as tf.Tensor2D;
+  });
+  const W1 = tf.variable(tf.randomNormal([4, 16], 0, 0.5, 'float32', 8));
+  const b1 = tf.variable(tf.zeros([16]));
+  const W2 = tf.variable(tf.randomNormal([16, 3], 0, 0.5, 'float32', 9));
+  const forward = (input: tf.Tensor): tf.Tensor2D => tf.matMul(tf.relu(tf.add(tf.matMul(input as tf.Tensor2D, W1), b1)), W2);
+  const optimizer = tf.train.adam(0.05);
+  for (let i = 0; i < 150; i++) {
+    optimizer.minimize(() => tf.mean<tf.Scalar>(crossEntropy(forward(x), y)));
+  }
+  optimizer.dispose();
+  const model: DifferentiableModel = {
+    name: 'blobs', exitNames: ['final'], gateNames: [], inputShape: [4], inputRange: [0, 1], classes: 3,
+    forwardAll: (input) => ({ exits: [forward(input)], gates: [] }),
+  };
+  return { model, x, y, dispose: () => tf.dispose([W1, b1, W2, x, y]) };
 }

@@ -2,38 +2,12 @@ import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { attack } from '../../../src/attacks/attack';
 import { crossEntropy } from '../../../src/attacks/losses';
-import { accuracy, cyclingLabels, linearModel, randomBatch, twoExitModel, useCpu } from './models';
-import type { DifferentiableModel } from '../../../src/engine/types';
+import { accuracy, cyclingLabels, linearModel, randomBatch, trainedBlobModel, twoExitModel, useCpu } from './models';
 
 const TOL = 1e-6;
 
 function maxAbs(t: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(t)).dataSync()[0] ?? NaN);
-}
-
-/** A 2-layer MLP trained by hand (full-batch Adam) on three Gaussian blobs inside [0, 1]^4. */
-function trainedBlobModel(): { model: DifferentiableModel; x: tf.Tensor2D; y: tf.Tensor1D; dispose(): void } {
-  const n = 90;
-  const centres = [[0.25, 0.25, 0.5, 0.5], [0.75, 0.3, 0.5, 0.5], [0.5, 0.75, 0.5, 0.5]];
-  const y = cyclingLabels(n, 3);
-  const x = tf.tidy(() => {
-    const c = tf.gather(tf.tensor2d(centres), y);
-    return tf.clipByValue(tf.add(c, tf.randomNormal([n, 4], 0, 0.08, 'float32', 7)), 0, 1) as tf.Tensor2D;
-  });
-  const W1 = tf.variable(tf.randomNormal([4, 16], 0, 0.5, 'float32', 8));
-  const b1 = tf.variable(tf.zeros([16]));
-  const W2 = tf.variable(tf.randomNormal([16, 3], 0, 0.5, 'float32', 9));
-  const forward = (input: tf.Tensor): tf.Tensor2D => tf.matMul(tf.relu(tf.add(tf.matMul(input as tf.Tensor2D, W1), b1)), W2);
-  const optimizer = tf.train.adam(0.05);
-  for (let i = 0; i < 150; i++) {
-    optimizer.minimize(() => tf.mean<tf.Scalar>(crossEntropy(forward(x), y)));
-  }
-  optimizer.dispose();
-  const model: DifferentiableModel = {
-    name: 'blobs', exitNames: ['final'], gateNames: [], inputShape: [4], inputRange: [0, 1], classes: 3,
-    forwardAll: (input) => ({ exits: [forward(input)], gates: [] }),
-  };
-  return { model, x, y, dispose: () => tf.dispose([W1, b1, W2, x, y]) };
 }
 
 describe('attacks: FGSM and PGD', () => {

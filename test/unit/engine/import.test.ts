@@ -100,6 +100,10 @@ describe('engine/import (TF.js Layers models)', () => {
     const early = run.exitIndex.filter((e) => e === 0).length;
     assert.ok(early > 0 && early < 40, `some but not all samples exit early (${early})`);
     assert.strictEqual(seen.reduce((a, b) => a + b, 0), 40 - early, 'the final part ran only on the remaining samples');
+    assert.deepStrictEqual(run.executed.segmentRows, [40, 40 - early], 'rows counted from the tensors each part ran on');
+    assert.deepStrictEqual(run.executed.headRows, [40]);
+    // Conv trunk + exit head on every row, then the final part (pool, conv, dense: 2155 FLOPs) on the rest.
+    assert.strictEqual(run.executed.flops, 40 * (4864 + 1539) + (40 - early) * 2155);
     run.exitIndex.forEach((e, s) => assert.strictEqual(run.flops[s], model.flopsAtExit[e]));
     const want = tf.tidy(() => (original.predict(input) as tf.Tensor[]).map((t) => tf.argMax(t, 1).dataSync()));
     run.exitIndex.forEach((e, s) => assert.strictEqual(run.prediction[s], want[e]![s], `sample ${s}`));
@@ -107,6 +111,8 @@ describe('engine/import (TF.js Layers models)', () => {
     const all = await model.runDynamic(input, { enabledExits: [false] });
     assert.ok(all.exitIndex.every((e) => e === 1));
     assert.ok(all.flops.every((f) => f === 8558 - 1539));
+    assert.deepStrictEqual(all.executed.headRows, [0]);
+    assert.strictEqual(all.executed.flops, 40 * (8558 - 1539));
     input.dispose();
     model.dispose();
   });

@@ -89,8 +89,34 @@ describe('spec cost model', () => {
     assert.strictEqual(cost.totalParams, 20 + 8 + 4 + 9 + 99 + 1 * 2 + 1);
   });
 
-  it('computeCost is callable on its own and deterministic', () => {
-    assert.deepStrictEqual(computeCost(a.spec!), cost);
+  it('computeCost on the spec alone gives the hand-computed totals', () => {
+    const own = computeCost(a.spec!);
+    // Backbone: c1 2432 + bn 256 + p1 128 + r1 160 + g 32 + out 15; heads: e1 195, g1 37.
+    assert.strictEqual(own.staticFlops, 3023);
+    assert.strictEqual(own.fullFlops, 3023 + 195 + 37);
+    assert.deepStrictEqual(own.exits.map((e) => e.flopsToExit), [2432 + 256 + 128 + 195, 3023 + 195 + 37]);
+    assert.strictEqual(own.totalParams, 143);
+  });
+
+  it('conv2d stride 2: same padding gives ceil(H / 2), valid gives floor((H - k) / 2) + 1', () => {
+    const t = (padding: string) => `
+dynn: 1
+input: { shape: [7, 7, 3] }
+classes: 2
+data: { source: csv, train: a.csv, test: b.csv }
+backbone:
+  - { name: c, type: conv2d, filters: 4, kernel: 3, stride: 2, padding: ${padding} }
+  - { name: f, type: flatten }
+  - { name: out, type: dense, units: 2 }
+`;
+    const same = analyzeText(t('same')).cost!.layers.find((l) => l.name === 'c')!;
+    const valid = analyzeText(t('valid')).cost!.layers.find((l) => l.name === 'c')!;
+    // 4x4x4 = 64 outputs, each 2*3*3*3 FLOPs + 1 bias; 3x3x4 = 36 outputs.
+    assert.deepStrictEqual(same.outShape, [4, 4, 4]);
+    assert.strictEqual(same.flops, 64 * 54 + 64);
+    assert.deepStrictEqual(valid.outShape, [3, 3, 4]);
+    assert.strictEqual(valid.flops, 36 * 54 + 36);
+    assert.strictEqual(same.params, 3 * 3 * 3 * 4 + 4);
   });
 
   it('best case skips gated blocks before the first exit', () => {

@@ -6,6 +6,7 @@ import { checkBars, parseBar, BarSyntaxError } from '../../../src/studies/bars';
 import { efficiencyOf, BACKWARD_FACTOR } from '../../../src/studies/efficiency';
 import { designChoices, generationEfficiency, mechanismAttack, transferAsymmetry } from '../../../src/studies/findings';
 import { accuracy, gateFiringRate, hijackRates, paretoMask, successCount, successRate, summarizePass } from '../../../src/studies/metrics';
+import { executedFlopsFlag } from '../../../src/studies/figures';
 import type { ExitRecording } from '../../../src/studies/recording';
 import type { AttackResult, Results, SweepPoint } from '../../../src/studies/results';
 import { suggestFromSweep, MAX_CLEAN_DROP } from '../../../src/studies/suggestions';
@@ -53,6 +54,30 @@ describe('studies: per-sample figures', () => {
     assert.equal(summarizePass(pass([2, 2, 2, 2]), lab, flopsAtExit, 100, 0).eec, 0);
     const allFirst = summarizePass(pass([0, 0, 0, 0]), lab, flopsAtExit, 100, 0);
     assert.ok(Math.abs(allFirst.eec - 0.75) < 1e-12, 'everyone at the first exit: area from 25% on');
+  });
+
+  it('mean FLOPs are the executed ones when the pass ran; a disagreement with the cost model is an error flag', () => {
+    const ran = (executedFlops: number) => ({
+      exitIndex: Int32Array.from([0, 1]),
+      prediction: Int32Array.from([0, 1]),
+      flops: Float64Array.from([25, 50]),
+      gatesFired: new Uint8Array(0),
+      executed: { segmentRows: [2, 1], headRows: [2], gateHeadRows: [], gateBlockRows: [], flops: executedFlops },
+    });
+    const lab = Int32Array.from([0, 1]);
+    // Every sample ran everything (2 x 100) while the exits taken cost 25 + 50: the shown figure is what ran.
+    assert.equal(summarizePass(ran(200), lab, [25, 100], 100, 0).meanFlopsRatio, 1);
+    assert.equal(summarizePass(ran(75), lab, [25, 100], 100, 0).meanFlopsRatio, 0.375);
+    assert.equal(executedFlopsFlag(ran(75), 'clean inputs'), undefined);
+    assert.equal(executedFlopsFlag(ran(75 * (1 + 1e-12)), 'clean inputs'), undefined, 'float rounding is not a disagreement');
+    const flag = executedFlopsFlag(ran(200), 'pgd@0.1');
+    assert.equal(flag?.code, 'executed-flops-mismatch');
+    assert.equal(flag?.severity, 'error');
+    assert.match(flag?.message ?? '', /^pgd@0\.1: the network executed 100 FLOPs per sample .* but the cost model charges 38 for the exits and gates the samples took/);
+    // A replayed design ran nothing: priced by the cost model, never flagged.
+    const { executed: _ran, ...replayed } = ran(200);
+    assert.equal(summarizePass(replayed, lab, [25, 100], 100, 0).meanFlopsRatio, 0.375);
+    assert.equal(executedFlopsFlag(replayed, 'sweep'), undefined);
   });
 
   it('Pareto mask: dominated points are off the front, ties stay on', () => {
