@@ -32,3 +32,18 @@ export async function writeRunFailure(err: Error, failure: RunFailure, model: Fa
   const location = locateFailure(failure, analyzeText(text, { fileName: model.absolute }), err.message);
   stderr.write(`${locatedErrorLine(model.shown, text, location, err.message)}\n`);
 }
+
+/**
+ * Runs `write` and reports a WorkspaceError (a `.dynn` folder that is a link out of the workspace or a file) as
+ * `dynn-lens VERB: message`; returns true when it was refused. Any other error is rethrown.
+ */
+export function refusedWorkspace(write: () => void, stderr: Output, verb: string): boolean {
+  try {
+    write();
+    return false;
+  } catch (e) {
+    if (!(e instanceof Error) || e.name !== 'WorkspaceError') throw e;
+    stderr.write(`dynn-lens ${verb}: ${e.message}\n`);
+    return true;
+  }
+}

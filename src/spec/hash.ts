@@ -21,12 +21,15 @@ export function specHash(spec: ModelSpec): string {
 }
 
 /**
- * Hash of what determines trained weights: architecture, gate thresholds (the hard gate decision is part of the
- * training forward pass), data and recipe. Exit thresholds, the exit policy and `checks` only decide how a trained
- * network is used, so changing them (e.g. applying a threshold suggestion) keeps the cached weights.
+ * Hash of what the spec says determines trained weights: architecture, gate thresholds (the hard gate decision is
+ * part of the training forward pass), the data source and split, and the recipe. Exit thresholds, the exit policy
+ * and `checks` only decide how a trained network is used, so changing them (e.g. applying a threshold suggestion)
+ * keeps the cached weights. Data file paths are left out: the weight cache keys on the files' bytes instead
+ * (src/engine/dataDigest.ts), so a moved file keeps its weights and a changed one never does.
  */
 export function weightsHash(spec: ModelSpec): string {
-  const { name: _name, policy: _policy, checks: _checks, exits, ...rest } = spec;
+  const { name: _name, policy: _policy, checks: _checks, exits, data, ...rest } = spec;
   const exitsWithoutThresholds = exits.map(({ threshold: _threshold, ...exit }) => exit);
-  return createHash('sha256').update(canonicalJson({ ...rest, exits: exitsWithoutThresholds })).digest('hex');
+  const dataKind = data.source === 'mnist' ? data : { source: data.source };
+  return createHash('sha256').update(canonicalJson({ ...rest, data: dataKind, exits: exitsWithoutThresholds })).digest('hex');
 }

@@ -129,7 +129,7 @@ interface Weights {
   costs: ModelCosts;
   /** provenance.weights */
   description: string;
-  /** Set when the weight cache held an unusable entry that was replaced. */
+  /** Set when the weight cache held a damaged entry that was retrained and replaced. */
   cacheProblem?: string;
 }
 
@@ -260,7 +260,7 @@ async function measure(
   const gates = model.gateNames.length;
   const geometry = geometryOf(spec, weights.costs);
   const runFlags: SanityFlag[] = [];
-  if (weights.cacheProblem !== undefined) runFlags.push({ code: 'weights-cache-replaced', severity: 'warning', message: `The cached weights were unusable and retrained: ${weights.cacheProblem}` });
+  if (weights.cacheProblem !== undefined) runFlags.push({ code: 'weights-cache-replaced', severity: 'warning', message: `The cached weights were damaged, not used, and retrained: ${weights.cacheProblem}` });
 
   report(options, { phase: 'clean', fraction: 0, message: `Clean evaluation of ${n} samples` });
   const cleanRun = await model.runDynamic(x, { batchSize: plan.batchSize });

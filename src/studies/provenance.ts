@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { toolVersion } from '../cli/version';
 import type { LoadOrTrainResult } from '../engine/cache';
+import { WEIGHTS_DIR } from '../engine/workspace';
 
 export function tfjsVersion(): string {
   return tf.version.tfjs;
@@ -11,10 +12,14 @@ export function currentToolVersion(): string {
   return toolVersion(__dirname);
 }
 
-/** "cache .dynn/weights/<key> (trained 3 epochs in 41 s)" or "trained this run (3 epochs, 41 s)". */
+/**
+ * "cache .dynn/weights/<key> (trained 3 epochs in 41 s)", "trained this run (3 epochs, 41 s)", or, when the cached
+ * entry was damaged, what was wrong with it and that the weights were trained again.
+ */
 export function describeWeights(result: LoadOrTrainResult, what = 'weights'): string {
   const m = result.metrics;
   const recipe = m ? `${m.epochs} epoch${m.epochs === 1 ? '' : 's'} on ${m.samples} samples, batch ${m.batchSize}, ${m.seconds.toFixed(1)} s` : 'training metrics not recorded';
-  const problem = result.cacheProblem !== undefined ? `; the cached entry was unusable (${result.cacheProblem}) and was replaced` : '';
-  return result.cached ? `${what}: cache .dynn/weights/${result.key} (${recipe})` : `${what}: trained this run (${recipe})${problem}`;
+  if (result.cached) return `${what}: cache ${WEIGHTS_DIR}/${result.key} (${recipe})`;
+  if (result.cacheProblem !== undefined) return `${what}: the cache entry ${WEIGHTS_DIR}/${result.key} was damaged and not used (${result.cacheProblem}); retrained this run (${recipe})`;
+  return `${what}: trained this run (${recipe})`;
 }

@@ -1,7 +1,9 @@
 // Results on disk: `.dynn/results/<model-name>.json` in the workspace, written atomically (temporary file in the
-// same folder, then rename) so a failed or interrupted write leaves the previous file as it was.
+// same folder, then rename) so a failed or interrupted write leaves the previous file as it was. Every file written
+// inside the workspace goes through writeWorkspaceFile, which confines its folder first (src/engine/workspace.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { RESULTS_DIR, workspaceOutput } from '../engine/workspace';
 import type { Results } from './results';
 
 /** File-system-safe version of a model name. */
@@ -11,7 +13,7 @@ export function resultsFileName(modelName: string): string {
 }
 
 export function resultsPath(workspaceRoot: string, modelName: string): string {
-  return path.join(workspaceRoot, '.dynn', 'results', resultsFileName(modelName));
+  return path.join(workspaceRoot, RESULTS_DIR, resultsFileName(modelName));
 }
 
 /** Writes `text` to `file` atomically; on any failure the temporary file is removed and `file` is untouched. */
@@ -27,10 +29,21 @@ export function writeFileAtomic(file: string, text: string): void {
   }
 }
 
+/**
+ * Writes `text` to `file` (absolute) atomically after checking that a file inside the workspace stays inside it:
+ * its folders are real folders within the workspace, created as needed (WorkspaceError otherwise). Returns the
+ * path written (in the folder's real location).
+ */
+export function writeWorkspaceFile(workspaceRoot: string, file: string, text: string): string {
+  const target = path.join(workspaceOutput(workspaceRoot, file, { create: true }), path.basename(file));
+  writeFileAtomic(target, text);
+  return target;
+}
+
 /** Serialises the results (refusing values JSON would corrupt) and writes them atomically; returns the path. */
 export function writeResults(workspaceRoot: string, results: Results, file: string = resultsPath(workspaceRoot, results.model.name)): string {
   const text = `${JSON.stringify(results, strictReplacer, 1)}\n`;
-  writeFileAtomic(file, text);
+  writeWorkspaceFile(workspaceRoot, file, text);
   return file;
 }
 

@@ -3,6 +3,7 @@
 // editor sends its (possibly unsaved) document, else from `file` on disk; results are written atomically to
 // .dynn/results/<model>.json unless `save` is false.
 import * as path from 'node:path';
+import { checkRunOutputs } from '../engine/workspace';
 import { analyzeText } from '../spec';
 import { STUDY_NAMES, type StudyName } from '../studies/studyNames';
 import { defaultStudiesFor } from '../studies/importedSpec';
@@ -140,7 +141,9 @@ async function loadModel(p: ModelParams): Promise<LoadedModelFile> {
 async function runCheckJob(p: CheckParams, ctx: JobContext, defaults: { studies: readonly StudyName[]; findings: boolean }): Promise<Results> {
   const model = await loadModel(p);
   const { runCheck, CheckInputError } = await import('../studies/check');
-  const { writeResults } = await import('../studies/store');
+  const { resultsPath, writeResults } = await import('../studies/store');
+  // Before any compute: a refusal after a long run would lose it.
+  checkRunOutputs(p.workspaceRoot, p.save !== false ? [resultsPath(p.workspaceRoot, model.spec.name)] : []);
   let results: Results;
   try {
     results = await runCheck(
@@ -172,6 +175,7 @@ registerJob<TrainParams, TrainSummary>(
   'train',
   async (p, ctx) => {
     const model = await loadModel(p);
+    checkRunOutputs(p.workspaceRoot, []);
     const { runTrain } = await import('../studies/train');
     const { CheckInputError } = await import('../studies/backendChoice');
     try {

@@ -9,10 +9,11 @@ import type { CheckOptions } from '../../studies/check';
 import type { StudyName } from '../../studies/studyNames';
 import { ModelFileError, readModelFile } from '../../studies/modelFile';
 import type { Results } from '../../studies/results';
-import { writeFileAtomic, writeResults } from '../../studies/store';
+import { resultsPath, writeResults, writeWorkspaceFile } from '../../studies/store';
+import { checkRunOutputs } from '../../engine/workspace';
 import { UsageError, type Command, type CommandInput, type OptionSpec } from '../command';
 import type { Output } from '../io';
-import { locatableFailure, writeRunFailure } from '../runFailure';
+import { locatableFailure, refusedWorkspace, writeRunFailure } from '../runFailure';
 
 export const RUN_OPTIONS: Record<string, OptionSpec> = {
   attack: { type: 'string', multiple: true, valueName: 'ID', description: "Run this attack of the file's checks (repeatable; default all)" },
@@ -147,6 +148,11 @@ export async function runCheckCommand({ values, positionals, io }: CommandInput,
     }
     throw e;
   }
+  const jsonFile = jsonOut !== undefined && jsonOut !== '-' ? path.resolve(io.cwd, jsonOut) : undefined;
+  const mdFile = mdOut !== undefined ? path.resolve(io.cwd, mdOut) : undefined;
+  const outputs = [resultsPath(root, loaded.spec.name), ...(jsonFile !== undefined ? [jsonFile] : []), ...(mdFile !== undefined ? [mdFile] : [])];
+  // Every place the run writes is checked now: a refusal after a long run would lose it.
+  if (refusedWorkspace(() => checkRunOutputs(root, outputs), io.stderr, verb)) return 1;
   const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
   const progress = progressPrinter(io.stderr, tty);
   const options: CheckOptions = {
@@ -176,20 +182,27 @@ export async function runCheckCommand({ values, positionals, io }: CommandInput,
       await writeRunFailure(e, failure, { shown: file, absolute: loaded.absolute }, io.stderr, verb);
       return 1;
     }
-    if (e instanceof Error && e.name === 'AttackInputError') {
+    if (e instanceof Error && (e.name === 'AttackInputError' || e.name === 'WorkspaceError')) {
       io.stderr.write(`dynn-lens ${verb}: ${e.message}\n`);
       return 1;
     }
     throw e;
   }
   progress.done();
-  const saved = writeResults(root, results);
+  // The figures reach stdout first: should a folder have changed during the run, they are not lost with the files.
   if (jsonOut === '-') io.stdout.write(`${JSON.stringify(results, null, 1)}\n`);
-  else {
-    io.stdout.write(summaryText(results));
-    if (jsonOut !== undefined) writeFileAtomic(path.resolve(io.cwd, jsonOut), `${JSON.stringify(results, null, 1)}\n`);
-  }
-  if (mdOut !== undefined) writeFileAtomic(path.resolve(io.cwd, mdOut), buildMarkdownReport(results));
+  else io.stdout.write(summaryText(results));
+  let saved = '';
+  const written = !refusedWorkspace(
+    () => {
+      saved = writeResults(root, results);
+      if (jsonFile !== undefined) writeWorkspaceFile(root, jsonFile, `${JSON.stringify(results, null, 1)}\n`);
+      if (mdFile !== undefined) writeWorkspaceFile(root, mdFile, buildMarkdownReport(results));
+    },
+    io.stderr,
+    verb,
+  );
+  if (!written) return 1;
   io.stderr.write(`results: ${path.relative(io.cwd, saved) || saved}\n`);
   const outcomes = checkBars(results, bars);
   const failed = outcomes.filter((o) => !o.passed);

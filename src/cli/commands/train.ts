@@ -2,10 +2,11 @@
 // their clean test figures: per-exit accuracy, dynamic accuracy, exit distribution, mean executed FLOPs share.
 import * as path from 'node:path';
 import { ModelFileError, readModelFile } from '../../studies/modelFile';
-import { writeFileAtomic } from '../../studies/store';
+import { checkRunOutputs } from '../../engine/workspace';
+import { writeWorkspaceFile } from '../../studies/store';
 import type { TrainSummary } from '../../studies/train';
 import { UsageError, type Command } from '../command';
-import { locatableFailure, writeRunFailure } from '../runFailure';
+import { locatableFailure, refusedWorkspace, writeRunFailure } from '../runFailure';
 import { progressPrinter } from './check';
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
@@ -50,6 +51,10 @@ export const trainCommand: Command = {
       }
       throw e;
     }
+    const json = typeof values.json === 'string' ? values.json : undefined;
+    const jsonFile = json !== undefined && json !== '-' ? path.resolve(io.cwd, json) : undefined;
+    // Checked before training: a refusal after a long run would lose it.
+    if (refusedWorkspace(() => checkRunOutputs(root, jsonFile !== undefined ? [jsonFile] : []), io.stderr, 'train')) return 1;
     const progress = progressPrinter(io.stderr, (io.stderr as { isTTY?: boolean }).isTTY === true);
     const { runTrain } = await import('../../studies/train');
     const { CheckInputError } = await import('../../studies/backendChoice');
@@ -67,7 +72,7 @@ export const trainCommand: Command = {
       progress.done();
       if (e instanceof CheckInputError) throw new UsageError(e.message);
       // An imported model is used as it is: a fact about the file, not a usage mistake.
-      if (e instanceof Error && e.name === 'NotTrainableError') {
+      if (e instanceof Error && (e.name === 'NotTrainableError' || e.name === 'WorkspaceError')) {
         io.stderr.write(`dynn-lens train: ${e.message}\n`);
         return 1;
       }
@@ -80,12 +85,9 @@ export const trainCommand: Command = {
       throw e;
     }
     progress.done();
-    const json = typeof values.json === 'string' ? values.json : undefined;
     if (json === '-') io.stdout.write(`${JSON.stringify(summary, null, 1)}\n`);
-    else {
-      io.stdout.write(trainSummaryText(summary));
-      if (json !== undefined) writeFileAtomic(path.resolve(io.cwd, json), `${JSON.stringify(summary, null, 1)}\n`);
-    }
+    else io.stdout.write(trainSummaryText(summary));
+    if (jsonFile !== undefined && refusedWorkspace(() => writeWorkspaceFile(root, jsonFile, `${JSON.stringify(summary, null, 1)}\n`), io.stderr, 'train')) return 1;
     return 0;
   },
 };

@@ -3,12 +3,8 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isInside as inside } from '../workspace';
 import { DataError, fsError } from './errors';
-
-function inside(root: string, candidate: string): boolean {
-  const rel = path.relative(root, candidate);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
 
 /** Resolves `relPath` against the workspace and returns its real path; throws DataError when it escapes or is
  *  missing. `relPath` is also the name used in messages. */

@@ -51,4 +51,13 @@ describe('spec hash', () => {
     const moved = analyzeText(main.replace('{ name: exit1, after: relu2 }', '{ name: exit1, after: relu1 }')).spec!;
     assert.notStrictEqual(weightsHash(base), weightsHash(moved));
   });
+
+  it('weightsHash leaves out data paths (the cache keys on their bytes) but not the source or the split', () => {
+    const withData = (data: string) => analyzeText(model({ extra: `data: ${data}` })).spec!;
+    const npy = (train: string) => withData(`{source: npy, train: ${train}, trainLabels: y.npy, test: xt.npy, testLabels: yt.npy}`);
+    assert.strictEqual(npy('x.npy').data.source, 'npy');
+    assert.strictEqual(weightsHash(npy('x.npy')), weightsHash(npy('moved/x.npy')));
+    assert.notStrictEqual(weightsHash(npy('x.npy')), weightsHash(withData('{source: npz, train: x.npz, test: xt.npz}')));
+    assert.notStrictEqual(weightsHash(withData('{source: mnist, trainFraction: 0.5}')), weightsHash(withData('{source: mnist, trainFraction: 0.9}')));
+  });
 });

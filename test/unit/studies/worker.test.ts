@@ -66,4 +66,26 @@ describe('studies: worker jobs', function () {
     await assert.rejects(client.run('study', { ...model, file: 'missing.dynn.yaml' }), (e: WorkerError) => e.code === WorkerErrorCode.InvalidParams && /file not found/.test(e.message));
     await assert.rejects(client.run('check', { ...model, text: 'dynn: 1\nname: x\n' }), (e: WorkerError) => e.code === WorkerErrorCode.InvalidParams && /the model has errors/.test(e.message));
   });
+
+  it('check and train refuse a .dynn that is a file or leads out of the workspace, before any compute', async () => {
+    const other = tempWorkspace();
+    const outside = fs.mkdtempSync(path.join(path.dirname(other.root), 'dynn-outside-'));
+    try {
+      const params = { file: other.file, workspaceRoot: other.root, backend: 'cpu' };
+      fs.mkdirSync(path.join(other.root, '.dynn'));
+      fs.writeFileSync(path.join(other.root, '.dynn', 'results'), 'a file');
+      const phases: string[] = [];
+      await assert.rejects(client.run('check', { ...params, samples: 8 }, { onProgress: (p) => phases.push(p.phase) }), (e: WorkerError) => /\.dynn\/results: must be a folder, but it is a file/.test(e.message));
+      assert.equal(phases.length, 0, 'no compute started');
+      assert.equal(fs.existsSync(path.join(other.root, '.dynn', 'weights')), false);
+      fs.rmSync(path.join(other.root, '.dynn'), { recursive: true });
+      fs.symlinkSync(outside, path.join(other.root, '.dynn'));
+      await assert.rejects(client.run('train', params, { onProgress: (p) => phases.push(p.phase) }), (e: WorkerError) => /\.dynn: is a symbolic link that leads outside the workspace folder/.test(e.message));
+      assert.equal(phases.length, 0);
+      assert.deepEqual(fs.readdirSync(outside), [], 'nothing written outside');
+    } finally {
+      other.cleanup();
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
 });
