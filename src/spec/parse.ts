@@ -257,7 +257,9 @@ class Walker {
     for (const item of items) {
       if (!isPair(item)) continue;
       const k = item.key as YamlNode | null;
-      const kSpan = k ? this.spanOf(k, span) : span;
+      let kSpan = k ? this.spanOf(k, span) : span;
+      // An empty key (`: value`) has no text: point at the pair, so the place is visible.
+      if (kSpan.start === kSpan.end) kSpan = this.spanOf(item, span);
       if (k !== null && !isScalar(k)) {
         this.diagnostics.push(diag('parse/complex-key', 'keys must be plain names, not lists or mappings', kSpan));
         continue;
