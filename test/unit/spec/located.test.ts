@@ -47,6 +47,14 @@ describe('spec: every diagnostic is located', () => {
     assert.equal(at(text, d), '9:7');
   });
 
+  it('a document with no content is reported over its text, not as an empty span at 1:1', () => {
+    for (const text of ['...\n', '---\n...\n']) {
+      const d = analyzeText(text).diagnostics.find((x) => x.code === 'schema/type');
+      assert.ok(d, text);
+      assert.deepEqual(d.span, { start: 0, end: text.trimEnd().length });
+    }
+  });
+
   it('a shape error the cost pass finds names the node it is about', () => {
     const a = analyzeText(GATE_ON_DENSE.replace('gates:\n  - {name: g1, block: d1}\n', ''));
     assert.ok(a.spec);
