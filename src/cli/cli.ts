@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { commandHelp, formatOptions, HELP_OPTION, TOOL, UsageError, type Command, type OptionValues } from './command';
 import { COMMANDS } from './commands';
-import type { CliIO } from './io';
+import { terminalOutput, type CliIO } from './io';
 import { toolVersion } from './version';
 
 export type { CliIO } from './io';
@@ -31,7 +31,8 @@ export function toolHelp(commands: readonly Command[] = COMMANDS): string {
   ].join('\n');
 }
 
-export async function main(argv: string[], io: CliIO, commands: readonly Command[] = COMMANDS): Promise<number> {
+export async function main(argv: string[], processIo: CliIO, commands: readonly Command[] = COMMANDS): Promise<number> {
+  const io: CliIO = { ...processIo, stdout: terminalOutput(processIo.stdout), stderr: terminalOutput(processIo.stderr) };
   const [verb, ...rest] = argv;
   if (verb === undefined) {
     io.stderr.write(toolHelp(commands));

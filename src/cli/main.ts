@@ -1,6 +1,7 @@
 // Entry of the dist/cli.js bundle (and of `node out/src/cli/main.js`): runs `main` with the process's values.
 // Importing this module from tests does not run anything.
 import { main } from './cli';
+import { forTerminal } from '../spec/display';
 
 export { main } from './cli';
 
@@ -14,7 +15,7 @@ if (isEntry) {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`dynn-lens: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.stderr.write(`dynn-lens: internal error: ${forTerminal(e instanceof Error ? e.message : String(e))}\n`);
       process.exitCode = 1;
     },
   );

@@ -1,6 +1,8 @@
 // The results panel's HTML page: a skeleton the webview script fills in. Pure: the controller passes the CSP
 // source, a fresh nonce and the webview URIs of the script and the stylesheet.
 
+import { forHtml } from '../spec/display';
+
 export interface PanelHtmlInput {
   /** `webview.cspSource`. */
   cspSource: string;
@@ -9,11 +11,6 @@ export interface PanelHtmlInput {
   scriptUri: string;
   styleUri: string;
   title: string;
-}
-
-/** Escapes text for an HTML text node or a double-quoted attribute. */
-export function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 /** Nonces are base64: anything else could break out of the CSP header or the attribute. */
@@ -45,14 +42,14 @@ export function buildPanelHtml(input: PanelHtmlInput): string {
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
+<meta http-equiv="Content-Security-Policy" content="${forHtml(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" nonce="${input.nonce}" href="${escapeHtml(input.styleUri)}">
-<title>${escapeHtml(input.title)}</title>
+<link rel="stylesheet" nonce="${input.nonce}" href="${forHtml(input.styleUri)}">
+<title>${forHtml(input.title)}</title>
 </head>
 <body>
 <main id="app" data-mode="panel" aria-live="polite"><p class="loading">Loading results…</p></main>
-<script nonce="${input.nonce}" src="${escapeHtml(input.scriptUri)}"></script>
+<script nonce="${input.nonce}" src="${forHtml(input.scriptUri)}"></script>
 </body>
 </html>
 `;

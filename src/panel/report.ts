@@ -9,7 +9,8 @@ import { suggestionViews } from './data/suggestions';
 import { attackTable, cleanTable, efficiencyTable, findingsTable, gateTable, hijackTable, perExitTable, provenanceRows } from './data/tables';
 import { transferHeatmaps } from './data/transfer';
 import { frontIndices, describePoint } from './data/sweep';
-import { assertNonce, escapeHtml } from './html';
+import { forHtml, forMarkdown } from '../spec/display';
+import { assertNonce } from './html';
 import { createNonce } from './nonce';
 import { REPORT_DATA_ID } from './messages';
 
@@ -58,9 +59,9 @@ export function buildHtmlReport(results: Results, assets: ReportAssets): string 
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
+<meta http-equiv="Content-Security-Policy" content="${forHtml(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>${escapeHtml(title)}</title>
+<title>${forHtml(title)}</title>
 <style nonce="${nonce}">
 ${css}
 </style>
@@ -79,41 +80,37 @@ ${scriptForInline(assets.webviewJs)}
 }
 
 function tableHtml(t: TableModel): string {
-  const head = t.columns.map((c) => `<th scope="col">${escapeHtml(c)}</th>`).join('');
-  const body = t.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
-  return `<table><caption>${escapeHtml(t.caption)}</caption><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+  const head = t.columns.map((c) => `<th scope="col">${forHtml(c)}</th>`).join('');
+  const body = t.rows.map((r) => `<tr>${r.map((c) => `<td>${forHtml(c)}</td>`).join('')}</tr>`).join('\n');
+  return `<table><caption>${forHtml(t.caption)}</caption><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
 /** What a reader with scripts turned off still gets: flags, provenance and the figure tables. */
 function staticSummaryHtml(r: Results): string {
   const flags = allFlags(r);
-  const flagList = flags.length === 0 ? '<p>No sanity flags.</p>' : `<ul>${flags.map((f) => `<li>${escapeHtml(`${f.severity} ${f.code} (${f.source}): ${f.message}`)}</li>`).join('')}</ul>`;
-  const prov = `<dl>${provenanceRows(r).map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
-  return `<h1>${escapeHtml(r.model.name)}</h1><h2>Sanity flags</h2>${flagList}<h2>Provenance</h2>${prov}${[cleanTable(r), attackTable(r), perExitTable(r)].map(tableHtml).join('')}`;
-}
-
-function mdCell(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  const flagList = flags.length === 0 ? '<p>No sanity flags.</p>' : `<ul>${flags.map((f) => `<li>${forHtml(`${f.severity} ${f.code} (${f.source}): ${f.message}`)}</li>`).join('')}</ul>`;
+  const prov = `<dl>${provenanceRows(r).map(([k, v]) => `<dt>${forHtml(k)}</dt><dd>${forHtml(v)}</dd>`).join('')}</dl>`;
+  return `<h1>${forHtml(r.model.name)}</h1><h2>Sanity flags</h2>${flagList}<h2>Provenance</h2>${prov}${[cleanTable(r), attackTable(r), perExitTable(r)].map(tableHtml).join('')}`;
 }
 
 export function markdownTable(t: TableModel): string {
-  const head = `| ${t.columns.map(mdCell).join(' | ')} |`;
+  const head = `| ${t.columns.map(forMarkdown).join(' | ')} |`;
   const rule = `| ${t.columns.map(() => '---').join(' | ')} |`;
-  const rows = t.rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`);
-  return [`**${mdCell(t.caption)}**`, '', head, rule, ...rows].join('\n');
+  const rows = t.rows.map((r) => `| ${r.map(forMarkdown).join(' | ')} |`);
+  return [`**${forMarkdown(t.caption)}**`, '', head, rule, ...rows].join('\n');
 }
 
 export function buildMarkdownReport(r: Results): string {
   assertResults(r);
-  const out: string[] = [`# ${mdCell(r.model.name)}: DyNN Lens report`, ''];
+  const out: string[] = [`# ${forMarkdown(r.model.name)}: DyNN Lens report`, ''];
 
   const flags = allFlags(r);
   out.push('## Sanity flags', '');
   if (flags.length === 0) out.push('No sanity flags.');
-  else for (const f of flags) out.push(`- **${f.severity.toUpperCase()}** \`${f.code}\` (${mdCell(f.source)}): ${mdCell(f.message)}`);
+  else for (const f of flags) out.push(`- **${f.severity.toUpperCase()}** \`${f.code}\` (${forMarkdown(f.source)}): ${forMarkdown(f.message)}`);
   out.push('');
 
-  out.push('## Provenance', '', '| | |', '| --- | --- |', ...provenanceRows(r).map(([k, v]) => `| ${mdCell(k)} | ${mdCell(v)} |`), '');
+  out.push('## Provenance', '', '| | |', '| --- | --- |', ...provenanceRows(r).map(([k, v]) => `| ${forMarkdown(k)} | ${forMarkdown(v)} |`), '');
   out.push('## Clean', '', markdownTable(cleanTable(r)), '');
   out.push('## Attacks', '');
   out.push(r.attacks.length === 0 ? 'No attacks were run.' : markdownTable(attackTable(r)), '');
@@ -146,12 +143,12 @@ export function buildMarkdownReport(r: Results): string {
     out.push('## Design sweeps', '');
     for (const s of r.sweeps) {
       const front = frontIndices(s.points);
-      out.push(`Against ${mdCell(s.attackId)} at eps ${num(s.eps, 4)}: ${s.points.length} designs, ${front.length} on the Pareto front.`, '');
+      out.push(`Against ${forMarkdown(s.attackId)} at eps ${num(s.eps, 4)}: ${s.points.length} designs, ${front.length} on the Pareto front.`, '');
       const current = s.points.find((p) => p.current);
-      if (current) out.push(`- current design: ${mdCell(describePoint(current))}`);
+      if (current) out.push(`- current design: ${forMarkdown(describePoint(current))}`);
       for (const i of front) {
         const p = s.points[i];
-        if (p) out.push(`- front: ${mdCell(describePoint(p))}`);
+        if (p) out.push(`- front: ${forMarkdown(describePoint(p))}`);
       }
       out.push('');
     }
@@ -161,12 +158,12 @@ export function buildMarkdownReport(r: Results): string {
   const sugg = suggestionViews(r);
   if (sugg.length === 0) out.push('No suggestions.', '');
   for (const s of sugg) {
-    out.push(`### ${mdCell(s.title)}`, '', `Target: ${mdCell(s.target)}. Change: \`${s.change.replace(/`/g, "'")}\`.`, '');
-    if (s.effects.length > 0) out.push('| metric | before | after |', '| --- | --- | --- |', ...s.effects.map((e) => `| ${mdCell(e.metric)} | ${e.before} | ${e.after} |`), '');
+    out.push(`### ${forMarkdown(s.title)}`, '', `Target: ${forMarkdown(s.target)}. Change: \`${s.change.replace(/`/g, "'")}\`.`, '');
+    if (s.effects.length > 0) out.push('| metric | before | after |', '| --- | --- | --- |', ...s.effects.map((e) => `| ${forMarkdown(e.metric)} | ${e.before} | ${e.after} |`), '');
   }
 
   const findings = findingsTable(r);
   if (findings) out.push('## Paper findings', '', markdownTable(findings), '');
-  out.push(`_Clean accuracy ${pct(r.clean.accuracy)} (final exit ${pct(r.clean.finalExitAccuracy)}); spec hash ${mdCell(r.model.specHash)}._`, '');
+  out.push(`_Clean accuracy ${pct(r.clean.accuracy)} (final exit ${pct(r.clean.finalExitAccuracy)}); spec hash ${forMarkdown(r.model.specHash)}._`, '');
   return out.join('\n');
 }

@@ -1,9 +1,14 @@
 // Cost model: parameters and FLOPs per layer, per exit and per gate, and the best/worst dynamic paths.
 // Formulas: shapes.ts and docs/format.md ("Cost model").
 import { inferLayer, inferSequence, type LayerOutcome } from './shapes';
-import type { CostReport, ExitCost, GateCost, Layer, LayerCost, ModelSpec, Shape } from './types';
+import type { CostReport, ExitCost, GateCost, Layer, LayerCost, ModelSpec, NodePath, Shape } from './types';
 
-export class CostError extends Error {}
+/** A shape that does not fit, with the model node it concerns (so the diagnostic points at it). */
+export class CostError extends Error {
+  constructor(message: string, readonly path: NodePath) {
+    super(message);
+  }
+}
 
 interface HeadCost {
   flops: number;
@@ -49,29 +54,29 @@ export function computeCost(spec: ModelSpec): CostReport {
   });
   const staticFlops = cum;
 
-  const headCost = (head: Layer[], inShape: Shape): HeadCost => {
+  const headCost = (head: Layer[], inShape: Shape, owner: NodePath): HeadCost => {
     const r = inferSequence(head, inShape, (l, s, o) => {
       const ok = okOrThrow(l, s, o);
       layers.push({ name: l.name, type: l.type, path: l.path, inShape: s, outShape: ok.out, params: ok.params, flops: ok.flops, cumulativeFlops: 0 });
     });
-    if (!r.ok) throw new CostError(`head layer '${head[r.failedAt]?.name ?? r.failedAt}' cannot take a ${r.inShape.join('x')} input: ${r.reason}`);
+    if (!r.ok) throw new CostError(`head layer '${head[r.failedAt]?.name ?? r.failedAt}' cannot take a ${r.inShape.join('x')} input: ${r.reason}`, head[r.failedAt]?.path ?? owner);
     return { flops: r.flops, params: r.params };
   };
 
   const exitInfo = spec.exits.map((e, order) => {
     const at = topIndex.get(e.after);
-    if (at === undefined) throw new CostError(`exit '${e.name}' reads from '${e.after}', which is not a top-level backbone layer`);
+    if (at === undefined) throw new CostError(`exit '${e.name}' reads from '${e.after}', which is not a top-level backbone layer`, [...e.path, 'after']);
     const inShape = topOut[at] as Shape;
-    const hc = headCost(e.head, inShape);
+    const hc = headCost(e.head, inShape, e.path);
     totalParams += hc.params;
     return { exit: e, at, order, inShape, head: hc };
   });
 
   const gateInfo = spec.gates.map((g) => {
     const at = topIndex.get(g.block);
-    if (at === undefined) throw new CostError(`gate '${g.name}' names '${g.block}', which is not a top-level block`);
+    if (at === undefined) throw new CostError(`gate '${g.name}' names '${g.block}', which is not a top-level block`, [...g.path, 'block']);
     const inShape = at === 0 ? spec.input.shape : (topOut[at - 1] as Shape);
-    const hc = headCost(g.head, inShape);
+    const hc = headCost(g.head, inShape, g.path);
     totalParams += hc.params;
     const blockFlops = (topCum[at] ?? 0) - (at === 0 ? 0 : (topCum[at - 1] ?? 0));
     return { gate: g, at, head: hc, blockFlops };
@@ -108,7 +113,7 @@ export function computeCost(spec: ModelSpec): CostReport {
 }
 
 function okOrThrow(l: Layer, inShape: Shape, r: LayerOutcome): { out: Shape; params: number; flops: number } {
-  if (!r.ok) throw new CostError(`layer '${l.name}' cannot take a ${inShape.join('x')} input: ${r.reason}`);
+  if (!r.ok) throw new CostError(`layer '${l.name}' cannot take a ${inShape.join('x')} input: ${r.reason}`, l.path);
   return r;
 }
 

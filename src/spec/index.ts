@@ -49,20 +49,24 @@ function analyze(text: string, options: AnalyzeOptions): Analysis {
       cost = computeCost(spec);
     } catch (e) {
       if (!(e instanceof CostError)) throw e;
-      diagnostics.push({ severity: 'error', code: 'shape/mismatch', message: e.message, span: { start: 0, end: 0 }, source: 'semantics' });
+      // Semantics should have caught it; if not, it still points at the node it is about.
+      diagnostics.push({ severity: 'error', code: 'shape/mismatch', message: e.message, span: locateNode(parsed.sourceMap, e.path), source: 'semantics' });
     }
   }
   if (cost) for (const d of costLimits(cost, parsed.sourceMap)) diagnostics.push(d);
   return result(diagnostics, parsed.sourceMap, spec, cost);
 }
 
+/** The span of the nearest node of `path` that has text (a default-filled node has none): its key, or its value. */
+function locateNode(map: SourceMap, path: NodePath): Span {
+  const loc = map.nearest(path)?.loc;
+  return loc ? (loc.key ?? loc.value) : { start: 0, end: 0 };
+}
+
 /** Absurd sizes are refused here, before any engine builds the model. */
 function costLimits(cost: CostReport, map: SourceMap): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const at = (path: NodePath): Span => {
-    const loc = map.nearest(path)?.loc;
-    return loc ? (loc.key ?? loc.value) : { start: 0, end: 0 };
-  };
+  const at = (path: NodePath): Span => locateNode(map, path);
   const biggest = (key: 'params' | 'flops'): NodePath => {
     let best = cost.layers[0];
     for (const l of cost.layers) if (best === undefined || (l.type !== 'residual' && l[key] > best[key])) best = l;

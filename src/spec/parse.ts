@@ -207,15 +207,17 @@ class Walker {
     private readonly diagnostics: Diagnostic[],
   ) {}
 
-  walk(node: unknown, path: NodePath, depth: number, keySpan?: Span, via?: Span): unknown {
+  /** `enclosing`: the span of the parent, where a node the YAML package gives no range (the items of `!!pairs`
+   *  or `!!omap`) is located instead of at the start of the file. */
+  walk(node: unknown, path: NodePath, depth: number, keySpan?: Span, via?: Span, enclosing?: Span): unknown {
     if (++this.nodes > LIMITS.maxNodes) {
-      throw new WalkAbort(diag('limits/too-large', `the document expands to more than ${LIMITS.maxNodes} values`, via ?? this.spanOf(node)));
+      throw new WalkAbort(diag('limits/too-large', `the document expands to more than ${LIMITS.maxNodes} values`, via ?? this.spanOf(node, enclosing)));
     }
     if (depth > LIMITS.maxDepth) {
-      throw new WalkAbort(diag('limits/too-deep', `nesting deeper than ${LIMITS.maxDepth} levels is not supported`, via ?? this.spanOf(node)));
+      throw new WalkAbort(diag('limits/too-deep', `nesting deeper than ${LIMITS.maxDepth} levels is not supported`, via ?? this.spanOf(node, enclosing)));
     }
     // An alias's location is the alias itself, not the anchored node it copies.
-    const span = via ?? this.spanOf(node);
+    const span = via ?? this.spanOf(node, enclosing);
     if (node !== null && node !== undefined) this.map.set(path, keySpan ? { key: keySpan, value: span } : { value: span });
     if (isAlias(node)) {
       if (++this.aliases > LIMITS.maxAliasCount) {
@@ -226,7 +228,7 @@ class Walker {
         this.diagnostics.push(diag('parse/syntax', `unresolved alias '*${node.source}'`, span));
         return null;
       }
-      return this.walk(target, path, depth + 1, keySpan, span);
+      return this.walk(target, path, depth + 1, keySpan, span, span);
     }
     if (isScalar(node)) {
       const v = node.value;
@@ -237,51 +239,62 @@ class Walker {
       if (v instanceof Date) return this.text.slice(span.start, span.end);
       return v ?? null;
     }
-    if (isMap(node)) {
-      const out: Record<string, unknown> = {};
-      const seen = new Set<string>();
-      for (const item of node.items) {
-        if (!isPair(item)) continue;
-        const k = item.key as YamlNode | null;
-        const kSpan = k ? this.spanOf(k) : span;
-        if (k !== null && !isScalar(k)) {
-          this.diagnostics.push(diag('parse/complex-key', 'keys must be plain names, not lists or mappings', kSpan));
-          continue;
-        }
-        const keyValue = k === null ? '' : k.value;
-        const key = typeof keyValue === 'string' ? keyValue : String(keyValue);
-        if (seen.has(key)) {
-          this.diagnostics.push(diag('parse/duplicate-key', `duplicate key '${key}': it already appears earlier in the same mapping`, kSpan));
-          continue;
-        }
-        seen.add(key);
-        const childPath = [...path, key];
-        const v = item.value as YamlNode | null;
-        if (v === null) {
-          // `key:` with nothing after it (the YAML package sometimes omits the node).
-          this.map.set(childPath, { key: kSpan, value: { start: kSpan.end, end: kSpan.end } });
-          Object.defineProperty(out, key, { value: null, enumerable: true, writable: true, configurable: true });
-          continue;
-        }
-        const child = this.walk(v, childPath, depth + 1, kSpan);
-        // defineProperty: a key named __proto__ must stay a plain key.
-        Object.defineProperty(out, key, { value: child, enumerable: true, writable: true, configurable: true });
-      }
-      return out;
-    }
+    // A pair outside a mapping is an item of `!!pairs` / `!!omap`: a one-key mapping, as YAML's own toJS gives it.
+    if (isMap(node) || isPair(node)) return this.walkPairs(isMap(node) ? node.items : [node], path, depth, span);
     if (isSeq(node)) {
       const out: unknown[] = [];
       node.items.forEach((item, i) => {
-        out.push(this.walk(item, [...path, i], depth + 1));
+        out.push(this.walk(item, [...path, i], depth + 1, undefined, undefined, span));
       });
       return out;
     }
     return null;
   }
 
-  private spanOf(node: unknown): Span {
+  private walkPairs(items: readonly unknown[], path: NodePath, depth: number, span: Span): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const seen = new Set<string>();
+    for (const item of items) {
+      if (!isPair(item)) continue;
+      const k = item.key as YamlNode | null;
+      let kSpan = k ? this.spanOf(k, span) : span;
+      // An empty key (`: value`) has no text: point at the pair, so the place is visible.
+      if (kSpan.start === kSpan.end) kSpan = this.spanOf(item, span);
+      if (k !== null && !isScalar(k)) {
+        this.diagnostics.push(diag('parse/complex-key', 'keys must be plain names, not lists or mappings', kSpan));
+        continue;
+      }
+      const keyValue = k === null ? '' : k.value;
+      const key = typeof keyValue === 'string' ? keyValue : String(keyValue);
+      if (seen.has(key)) {
+        this.diagnostics.push(diag('parse/duplicate-key', `duplicate key '${key}': it already appears earlier in the same mapping`, kSpan));
+        continue;
+      }
+      seen.add(key);
+      const childPath = [...path, key];
+      const v = item.value as YamlNode | null;
+      if (v === null) {
+        // `key:` with nothing after it (the YAML package sometimes omits the node).
+        this.map.set(childPath, { key: kSpan, value: { start: kSpan.end, end: kSpan.end } });
+        Object.defineProperty(out, key, { value: null, enumerable: true, writable: true, configurable: true });
+        continue;
+      }
+      const child = this.walk(v, childPath, depth + 1, kSpan, undefined, span);
+      // defineProperty: a key named __proto__ must stay a plain key.
+      Object.defineProperty(out, key, { value: child, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+
+  private spanOf(node: unknown, enclosing?: Span): Span {
+    if (isPair(node)) {
+      // A pair has no range of its own: from its key to the end of its value.
+      const k = this.spanOf(node.key, enclosing);
+      const v = node.value === null ? k : this.spanOf(node.value, enclosing);
+      return { start: Math.min(k.start, v.start), end: Math.max(k.end, v.end) };
+    }
     const r = (node as { range?: [number, number, number] } | null)?.range;
-    if (!r) return { start: 0, end: 0 };
+    if (!r) return enclosing ?? { start: 0, end: 0 };
     let end = r[1];
     while (end > r[0] && /\s/.test(this.text[end - 1] ?? '')) end--;
     return { start: r[0], end };

@@ -296,6 +296,8 @@ class Checker {
       const block = this.spec.backbone[at];
       if (!block || block.type !== 'residual') {
         this.add('gates/not-residual', `gate '${g.name}' names '${g.block}', a ${block?.type ?? 'missing'} layer; only residual blocks can be skipped (the skip path carries the input through)`, blockSpan);
+        // A gate that cannot exist has no cost: the cost pass would only repeat this error about its head.
+        this.shapesOk = false;
         continue;
       }
       const prev = gated.get(g.block);

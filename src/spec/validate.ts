@@ -215,7 +215,10 @@ class MessageContext {
 
   private valueSpan(path: NodePath): Span {
     const near = this.sourceMap.nearest(path);
-    return near?.loc.value ?? { start: 0, end: 0 };
+    const span = near?.loc.value;
+    // A document with no content (only `...` or `---`) has an empty root: the problem is the whole text.
+    if (!span || (near.path.length === 0 && span.start === span.end)) return { start: 0, end: this.text.trimEnd().length };
+    return span;
   }
 
   /** Where to report a problem with a whole mapping: its key, or the `type` of a layer, or its first line. */

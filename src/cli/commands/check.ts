@@ -13,6 +13,7 @@ import { resultsPath, writeResults, writeWorkspaceFile } from '../../studies/sto
 import { checkRunOutputs } from '../../engine/workspace';
 import { UsageError, type Command, type CommandInput, type OptionSpec } from '../command';
 import type { Output } from '../io';
+import { forTerminal } from '../../spec/display';
 import { locatableFailure, refusedWorkspace, writeRunFailure } from '../runFailure';
 
 export const RUN_OPTIONS: Record<string, OptionSpec> = {
@@ -45,6 +46,7 @@ function integerOption(values: CommandInput['values'], name: string, min: number
 export function progressPrinter(out: Output, tty: boolean): { update(p: Progress): void; done(): void } {
   let lastKey = '';
   let drawn = false;
+  const control = (sequence: string): unknown => (out.control ? out.control(sequence) : out.write(sequence));
   return {
     update(p) {
       const fraction = p.fraction ?? 0;
@@ -53,7 +55,8 @@ export function progressPrinter(out: Output, tty: boolean): { update(p: Progress
         const width = 24;
         const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);
         const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(100 * fraction)).padStart(3)}% ${p.phase}: ${p.message}${eta}`;
-        out.write(`\r\x1b[2K${line.slice(0, 160)}`);
+        control('\r\x1b[2K');
+        out.write(line.slice(0, 160));
         drawn = true;
         return;
       }
@@ -63,7 +66,7 @@ export function progressPrinter(out: Output, tty: boolean): { update(p: Progress
       out.write(`${p.phase}: ${p.message}${p.fraction !== undefined ? ` (${Math.round(100 * fraction)}%)` : ''}${eta}\n`);
     },
     done() {
-      if (tty && drawn) out.write('\r\x1b[2K');
+      if (tty && drawn) control('\r\x1b[2K');
     },
   };
 }
@@ -79,7 +82,8 @@ function table(rows: string[][]): string {
 export function summaryText(r: Results): string {
   const out: string[] = [];
   const c = r.clean;
-  out.push(`${r.model.name} (${r.model.file}): ${r.provenance.samples} test samples, backend ${r.provenance.backend}, seed ${r.provenance.seed}, ${r.provenance.seconds.toFixed(1)} s`);
+  // The name is the user's: one line, whatever it holds.
+  out.push(`${forTerminal(r.model.name)} (${forTerminal(r.model.file)}): ${r.provenance.samples} test samples, backend ${r.provenance.backend}, seed ${r.provenance.seed}, ${r.provenance.seconds.toFixed(1)} s`);
   out.push(
     `clean: accuracy ${pct(c.accuracy)} (final exit ${pct(c.finalExitAccuracy)}), exits ${c.exitDistribution.map((d, i) => `${r.model.exitNames[i] ?? i} ${pct(d)}`).join(' / ')}, FLOPs ${pct(c.meanFlopsRatio)} of full, EEC ${c.eec.toFixed(3)}`,
   );
@@ -153,7 +157,7 @@ export async function runCheckCommand({ values, positionals, io }: CommandInput,
   const outputs = [resultsPath(root, loaded.spec.name), ...(jsonFile !== undefined ? [jsonFile] : []), ...(mdFile !== undefined ? [mdFile] : [])];
   // Every place the run writes is checked now: a refusal after a long run would lose it.
   if (refusedWorkspace(() => checkRunOutputs(root, outputs), io.stderr, verb)) return 1;
-  const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
+  const tty = io.stderr.isTTY === true;
   const progress = progressPrinter(io.stderr, tty);
   const options: CheckOptions = {
     ...(strings(values.attack).length > 0 ? { attacks: strings(values.attack) } : {}),

@@ -5,6 +5,7 @@ import { ModelFileError, readModelFile } from '../../studies/modelFile';
 import { checkRunOutputs } from '../../engine/workspace';
 import { writeWorkspaceFile } from '../../studies/store';
 import type { TrainSummary } from '../../studies/train';
+import { forTerminal } from '../../spec/display';
 import { UsageError, type Command } from '../command';
 import { locatableFailure, refusedWorkspace, writeRunFailure } from '../runFailure';
 import { progressPrinter } from './check';
@@ -13,7 +14,7 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
 export function trainSummaryText(s: TrainSummary): string {
   const lines = [
-    `${s.model}: ${s.weights}`,
+    `${forTerminal(s.model)}: ${s.weights}`,
     `backend ${s.backend} (${s.backendReason})`,
     `test (${s.testSamples} samples): dynamic accuracy ${pct(s.dynamicAccuracy)}, mean executed FLOPs ${pct(s.meanFlopsRatio)} of full (${pct(s.meanFlopsVsStatic)} of the static backbone), EEC ${s.eec.toFixed(3)}`,
     ...s.exitNames.map((name, i) => `  ${name.padEnd(Math.max(...s.exitNames.map((n) => n.length)))}  accuracy ${pct(s.perExitAccuracy[i] ?? 0).padStart(6)}  answers ${pct(s.exitDistribution[i] ?? 0).padStart(6)}`),
@@ -55,7 +56,7 @@ export const trainCommand: Command = {
     const jsonFile = json !== undefined && json !== '-' ? path.resolve(io.cwd, json) : undefined;
     // Checked before training: a refusal after a long run would lose it.
     if (refusedWorkspace(() => checkRunOutputs(root, jsonFile !== undefined ? [jsonFile] : []), io.stderr, 'train')) return 1;
-    const progress = progressPrinter(io.stderr, (io.stderr as { isTTY?: boolean }).isTTY === true);
+    const progress = progressPrinter(io.stderr, io.stderr.isTTY === true);
     const { runTrain } = await import('../../studies/train');
     const { CheckInputError } = await import('../../studies/backendChoice');
     let summary: TrainSummary;

@@ -21,13 +21,21 @@ function isNumeric(s: string): boolean {
   return t !== '' && (SPECIAL[t] !== undefined || !Number.isNaN(Number(t)));
 }
 
+/** Fields of `line`, counted without splitting it: a 10 MB line would split into millions of strings. */
+function fieldCount(line: string, delimiter: string): number {
+  let n = 1;
+  for (let i = line.indexOf(delimiter); i !== -1; i = line.indexOf(delimiter, i + 1)) n++;
+  return n;
+}
+
 export async function loadCsv(root: string, file: string, perSample: number, maxBytes: number): Promise<LabeledArrays> {
   const text = (await readWorkspaceFile(root, file, maxBytes)).toString('utf8').replace(/^\uFEFF/, '');
   const lines = text.split(/\r?\n/);
   const first = lines.find((l) => l.trim() !== '') ?? '';
   const delimiter = first.includes(',') ? ',' : first.includes(';') ? ';' : first.includes('\t') ? '\t' : ',';
   let start = lines.indexOf(first);
-  if (first.split(delimiter).some((f) => !isNumeric(f))) start++;
+  // A header has a non-numeric field among the columns a row should have (more are not looked at).
+  if (first.split(delimiter, perSample + 1).some((f) => !isNumeric(f))) start++;
   const rows: number[] = [];
   for (let i = start; i < lines.length; i++) if ((lines[i] as string).trim() !== '') rows.push(i);
   if (rows.length === 0) throw new DataError('no data rows (the file is empty or holds only a header)', file);
@@ -37,17 +45,20 @@ export async function loadCsv(root: string, file: string, perSample: number, max
   const y = new Float64Array(rows.length);
   for (let r = 0; r < rows.length; r++) {
     const lineNo = (rows[r] as number) + 1;
-    const fields = (lines[lineNo - 1] as string).split(delimiter);
-    if (fields.length !== perSample + 1) {
+    const line = lines[lineNo - 1] as string;
+    const columns = fieldCount(line, delimiter);
+    if (columns !== perSample + 1) {
       throw new DataError(
-        `line ${lineNo} has ${fields.length} columns, expected ${perSample + 1} (the label, then ${perSample} values for the input shape)`,
+        `line ${lineNo} has ${columns} columns, expected ${perSample + 1} (the label, then ${perSample} values for the input shape)`,
         file,
       );
     }
+    const fields = line.split(delimiter);
     for (let c = 0; c < fields.length; c++) {
       const v = parseField(fields[c] as string);
       if (Number.isNaN(v) && !/^\s*nan\s*$/i.test(fields[c] as string)) {
-        throw new DataError(`line ${lineNo}, column ${c + 1}: '${(fields[c] as string).trim()}' is not a number`, file);
+        const shown = (fields[c] as string).trim();
+        throw new DataError(`line ${lineNo}, column ${c + 1}: '${shown.length > 40 ? `${shown.slice(0, 40)}...` : shown}' is not a number`, file);
       }
       if (c === 0) y[r] = v;
       else x[r * perSample + c - 1] = v;

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { DataError, fsError } from './errors';
+import { declaredImageSize } from './imageHeader';
 import { checkSize } from './limits';
 import type { LabeledArrays } from './npyLoader';
 import { resolveInWorkspace } from './paths';
@@ -78,6 +79,12 @@ function writePixels(rgba: Uint8Array, channels: number, out: Uint8Array, offset
   }
 }
 
+function checkImageSize(img: { width: number; height: number }, w: number, h: number, file: string): void {
+  if (img.width !== w || img.height !== h) {
+    throw new DataError(`image is ${img.width}x${img.height} (width x height), expected ${w}x${h} from input.shape`, file);
+  }
+}
+
 /** Loads a class-folder tree. Pass the train split's class map when loading the test split. */
 export async function loadImageFolder(
   root: string,
@@ -129,10 +136,11 @@ export async function loadImageFolder(
   const y = new Int32Array(files.length);
   for (let i = 0; i < files.length; i++) {
     const { rel, label } = files[i] as { rel: string; label: number };
-    const img = decode(await readWorkspaceFile(root, rel, maxBytes), rel);
-    if (img.width !== w || img.height !== h) {
-      throw new DataError(`image is ${img.width}x${img.height} (width x height), expected ${w}x${h} from input.shape`, rel);
-    }
+    const buf = await readWorkspaceFile(root, rel, maxBytes);
+    // The declared size is checked before decoding: a small file may declare a huge image (a decompression bomb).
+    checkImageSize(declaredImageSize(buf, rel), w, h, rel);
+    const img = decode(buf, rel);
+    checkImageSize(img, w, h, rel);
     writePixels(img.rgba, ch, x, i * perSample);
     y[i] = label;
   }

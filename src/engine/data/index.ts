@@ -123,8 +123,8 @@ async function loadUser(spec: ModelSpec, root: string, shape: number[], range: R
       test = await loadNpyPair(root, data.test, data.testLabels, 'testLabels', maxBytes);
       break;
     case 'npz':
-      train = await loadNpz(root, data.train, 'train', maxBytes);
-      test = await loadNpz(root, data.test, 'test', maxBytes);
+      train = await loadNpz(root, data.train, 'train', maxBytes, shape);
+      test = await loadNpz(root, data.test, 'test', maxBytes, shape);
       if (train.xFile === test.xFile) {
         throw new DataError(
           'train and test resolve to the same arrays; give the test split its own file or x_test/y_test members',

@@ -2,18 +2,25 @@
 // order are accepted; everything else is refused with a message naming the file.
 
 import { DataError } from './errors';
-import { checkSize } from './limits';
+import { MAX_NPY_HEADER_BYTES, checkSize } from './limits';
 import { type Dtype, type NdArray, SUPPORTED_DTYPES, product, shapeText } from './ndarray';
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
 
 const ITEM_SIZE: Record<Dtype, number> = { '<f4': 4, '<f8': 8, '|u1': 1, '<i4': 4, '<i8': 8 };
 
-interface NpyHeader {
+export interface NpyHeader {
   dtype: Dtype;
   shape: number[];
   dataOffset: number;
 }
+
+/** Bytes of the magic, version and header-length field that precede the header text. */
+const PREAMBLE_BYTES = 12;
+
+/** Bytes a reader needs from the start of a .npy to parse its header, at most: the preamble, the header text
+ *  and its length field, capped by MAX_NPY_HEADER_BYTES. */
+export const NPY_HEAD_BYTES = PREAMBLE_BYTES + MAX_NPY_HEADER_BYTES;
 
 function normaliseDescr(descr: string): string {
   // NumPy writes single-byte types with '|'; some writers use '<' or '=' for them.
@@ -37,6 +44,9 @@ export function parseNpyHeader(buf: Buffer, file: string): NpyHeader {
     headerStart = 12;
   } else {
     throw new DataError(`unsupported .npy format version ${major}.${buf[7] ?? 0} (expected 1, 2 or 3)`, file);
+  }
+  if (headerLen > MAX_NPY_HEADER_BYTES) {
+    throw new DataError(`.npy header of ${headerLen} bytes is longer than the limit of ${MAX_NPY_HEADER_BYTES} bytes`, file);
   }
   if (buf.length < headerStart + headerLen) {
     throw new DataError(`truncated .npy header (needs ${headerStart + headerLen} bytes, file has ${buf.length})`, file);
@@ -69,14 +79,22 @@ export function parseNpyHeader(buf: Buffer, file: string): NpyHeader {
   return { dtype: descr as Dtype, shape, dataOffset: headerStart + headerLen };
 }
 
+/** Refuses a header whose array would exceed `maxBytes` as float32 (or in its own dtype, if wider); returns the
+ *  byte length of its data. Called on the header alone, before the data is read or inflated. */
+export function checkNpySize(header: NpyHeader, file: string, maxBytes: number): number {
+  const count = product(header.shape);
+  const itemSize = ITEM_SIZE[header.dtype];
+  checkSize(count * Math.max(4, itemSize), maxBytes, file, `array of shape ${shapeText(header.shape)}`);
+  return count * itemSize;
+}
+
 /** Decodes a whole .npy buffer. `maxBytes` bounds the float32 size of the decoded array (checked before
  *  allocating). */
 export function parseNpy(buf: Buffer, file: string, maxBytes: number): NdArray {
-  const { dtype, shape, dataOffset } = parseNpyHeader(buf, file);
+  const header = parseNpyHeader(buf, file);
+  const { dtype, shape, dataOffset } = header;
+  const nbytes = checkNpySize(header, file, maxBytes);
   const count = product(shape);
-  const itemSize = ITEM_SIZE[dtype];
-  checkSize(count * Math.max(4, itemSize), maxBytes, file, `array of shape ${shapeText(shape)}`);
-  const nbytes = count * itemSize;
   const available = buf.length - dataOffset;
   if (available < nbytes) {
     throw new DataError(

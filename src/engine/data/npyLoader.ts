@@ -2,10 +2,10 @@
 
 import { DataError } from './errors';
 import { readWorkspaceFile } from './files';
-import type { PixelSource } from './convert';
+import { type PixelSource, checkImageShape } from './convert';
 import type { NdArray } from './ndarray';
-import { parseNpy } from './npy';
-import { extractZipEntry, listZip } from './zip';
+import { NPY_HEAD_BYTES, type NpyHeader, checkNpySize, parseNpy, parseNpyHeader } from './npy';
+import { type ZipEntry, extractZipEntry, listZip, memberLabel, readZipMemberHead } from './zip';
 
 export interface LabeledArrays {
   x: NdArray;
@@ -39,7 +39,33 @@ export async function loadNpyPair(
   return { x, y, xFile, yFile, origin: `NumPy ${x.dtype} ${xFile} + ${yFile}` };
 }
 
-export async function loadNpz(root: string, file: string, split: Split, maxBytes: number): Promise<LabeledArrays> {
+/**
+ * Decodes one .npz member. Its .npy header is read first (inflating only the start of the member) and the declared
+ * array is refused against `maxBytes`, against the member's declared size and by `checkShape` before the rest is
+ * inflated: a small archive that declares gigabytes costs nothing.
+ */
+async function npzMember(
+  buf: Buffer,
+  entry: ZipEntry,
+  file: string,
+  where: string,
+  maxBytes: number,
+  checkShape?: (header: NpyHeader) => void,
+): Promise<NdArray> {
+  const header = parseNpyHeader(await readZipMemberHead(buf, entry, file, NPY_HEAD_BYTES), where);
+  const nbytes = checkNpySize(header, where, maxBytes);
+  if (header.dataOffset + nbytes !== entry.uncompressedSize) {
+    throw new DataError(
+      `the .npy header declares ${header.dataOffset + nbytes} bytes, the ZIP directory ${entry.uncompressedSize}`,
+      memberLabel(file, entry),
+    );
+  }
+  checkShape?.(header);
+  return parseNpy(extractZipEntry(buf, entry, file, maxBytes), where, maxBytes);
+}
+
+/** Loads one split's (x, y) pair from a .npz. `inputShape` lets x's declared shape be checked before inflating. */
+export async function loadNpz(root: string, file: string, split: Split, maxBytes: number, inputShape?: readonly number[]): Promise<LabeledArrays> {
   const buf = await readWorkspaceFile(root, file, maxBytes);
   const entries = listZip(buf, file);
   const byName = new Map(entries.map((e) => [e.name.replace(/\.npy$/, ''), e]));
@@ -49,8 +75,9 @@ export async function loadNpz(root: string, file: string, split: Split, maxBytes
     if (!xe || !ye) continue;
     const xWhere = `${file}:${xn}`;
     const yWhere = `${file}:${yn}`;
-    const x = parseNpy(extractZipEntry(buf, xe, file, maxBytes), xWhere, maxBytes);
-    const y = parseNpy(extractZipEntry(buf, ye, file, maxBytes), yWhere, maxBytes);
+    const checkX = inputShape ? (h: NpyHeader): void => void checkImageShape(h.shape, inputShape, xWhere) : undefined;
+    const x = await npzMember(buf, xe, file, xWhere, maxBytes, checkX);
+    const y = await npzMember(buf, ye, file, yWhere, maxBytes);
     return { x, y, xFile: xWhere, yFile: yWhere, origin: `NumPy .npz ${file} members ${xn}/${yn} (${x.dtype})` };
   }
   const accepted = NPZ_MEMBER_NAMES[split].map(([a, b]) => `${a}/${b}`).join(', ');

@@ -1,10 +1,11 @@
 // Minimal ZIP reader for .npz files: reads the central directory (ZIP64 included, which numpy's savez writes
 // for its members) and extracts stored or deflated members. Sizes come from the central directory; inflation is
-// capped at the declared size, so a zip bomb cannot allocate more than the size check allowed.
+// capped at the declared size, so a zip bomb cannot allocate more than the size check allowed. The start of a
+// member can be read alone (readZipMemberHead), so a loader can refuse it on its own header before inflating it.
 
 import * as zlib from 'node:zlib';
 import { DataError } from './errors';
-import { checkSize } from './limits';
+import { INFLATE_STEP_BYTES, checkSize } from './limits';
 
 export interface ZipEntry {
   name: string;
@@ -93,10 +94,17 @@ export function listZip(buf: Buffer, file: string): ZipEntry[] {
   return entries;
 }
 
-export function extractZipEntry(buf: Buffer, entry: ZipEntry, file: string, maxBytes: number): Buffer {
-  const where = `${file} (member ${entry.name})`;
+/** How errors inside a member name it. */
+export function memberLabel(file: string, entry: ZipEntry): string {
+  return `${file} (member ${entry.name})`;
+}
+
+/** The member's compressed bytes, after checks that need nothing inflated. */
+function memberData(buf: Buffer, entry: ZipEntry, where: string): Buffer {
   if (entry.flags & 1) throw new DataError('encrypted ZIP members are not supported', where);
-  checkSize(entry.uncompressedSize, maxBytes, where, 'ZIP member');
+  if (entry.method !== 0 && entry.method !== 8) {
+    throw new DataError(`unsupported ZIP compression method ${entry.method} (only stored and deflate)`, where);
+  }
   const h = entry.localHeaderOffset;
   if (h + 30 > buf.length || buf.readUInt32LE(h) !== LOCAL_SIG) {
     throw new DataError('corrupt or truncated ZIP (bad local header)', where);
@@ -105,23 +113,80 @@ export function extractZipEntry(buf: Buffer, entry: ZipEntry, file: string, maxB
   const end = start + entry.compressedSize;
   if (end > buf.length) throw new DataError('truncated ZIP member data', where);
   const raw = buf.subarray(start, end);
-  if (entry.method === 0) {
-    if (entry.compressedSize !== entry.uncompressedSize) throw new DataError('corrupt stored ZIP member', where);
-    return raw;
+  if (entry.method === 0 && entry.compressedSize !== entry.uncompressedSize) throw new DataError('corrupt stored ZIP member', where);
+  return raw;
+}
+
+function inflateError(e: unknown, where: string): DataError {
+  return new DataError(`cannot inflate ZIP member (${e instanceof Error ? e.message : String(e)})`, where);
+}
+
+export function extractZipEntry(buf: Buffer, entry: ZipEntry, file: string, maxBytes: number): Buffer {
+  const where = memberLabel(file, entry);
+  checkSize(entry.uncompressedSize, maxBytes, where, 'ZIP member');
+  const raw = memberData(buf, entry, where);
+  if (entry.method === 0) return raw;
+  let out: Buffer;
+  try {
+    out = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
+  } catch (e) {
+    throw inflateError(e, where);
   }
-  if (entry.method === 8) {
-    let out: Buffer;
-    try {
-      out = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
-    } catch (e) {
-      throw new DataError(`cannot inflate ZIP member (${e instanceof Error ? e.message : String(e)})`, where);
-    }
-    if (out.length !== entry.uncompressedSize) {
-      throw new DataError(`ZIP member inflated to ${out.length} bytes, expected ${entry.uncompressedSize}`, where);
-    }
-    return out;
+  if (out.length !== entry.uncompressedSize) {
+    throw new DataError(`ZIP member inflated to ${out.length} bytes, expected ${entry.uncompressedSize}`, where);
   }
-  throw new DataError(`unsupported ZIP compression method ${entry.method} (only stored and deflate)`, where);
+  return out;
+}
+
+/**
+ * The first `bytes` bytes of a member's content (all of it when shorter). A deflated member is inflated in small
+ * steps and the inflater is stopped as soon as enough has come out, so reading the head of a bomb costs a few MiB.
+ */
+export async function readZipMemberHead(buf: Buffer, entry: ZipEntry, file: string, bytes: number): Promise<Buffer> {
+  const where = memberLabel(file, entry);
+  const raw = memberData(buf, entry, where);
+  if (entry.method === 0) return raw.subarray(0, bytes);
+  try {
+    return await inflateHead(raw, bytes);
+  } catch (e) {
+    throw inflateError(e, where);
+  }
+}
+
+function inflateHead(raw: Buffer, want: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const inflater = zlib.createInflateRaw();
+    const parts: Buffer[] = [];
+    let got = 0;
+    let settled = false;
+    const settle = (err?: Error): void => {
+      if (settled) return;
+      settled = true;
+      inflater.destroy();
+      if (err) reject(err);
+      else resolve(Buffer.concat(parts, got).subarray(0, want));
+    };
+    inflater.on('data', (chunk: Buffer) => {
+      parts.push(chunk);
+      got += chunk.length;
+      if (got >= want) settle();
+    });
+    inflater.on('end', () => settle());
+    inflater.on('error', settle);
+    let at = 0;
+    const feed = (): void => {
+      while (!settled && at < raw.length) {
+        const step = raw.subarray(at, at + INFLATE_STEP_BYTES);
+        at += step.length;
+        if (!inflater.write(step)) {
+          inflater.once('drain', feed);
+          return;
+        }
+      }
+      if (!settled) inflater.end();
+    };
+    feed();
+  });
 }
 
 /** Writes a ZIP of the given members (stored or deflated), used by tests to build .npz fixtures. No ZIP64. */

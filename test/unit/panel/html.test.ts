@@ -1,5 +1,6 @@
 import * as assert from 'assert';
-import { buildPanelHtml, escapeHtml, panelCsp } from '../../../src/panel/html';
+import { buildPanelHtml, panelCsp } from '../../../src/panel/html';
+import { forHtml } from '../../../src/spec/display';
 import { createNonce } from '../../../src/panel/nonce';
 
 const CSP_SOURCE = 'vscode-webview-resource:';
@@ -47,6 +48,6 @@ describe('panel html', () => {
     assert.throws(() => buildPanelHtml(input('abc')), /nonce must be base64/);
     assert.throws(() => buildPanelHtml(input("x' 'unsafe-inline")), /nonce must be base64/);
     assert.throws(() => panelCsp("a; script-src *", createNonce()), /is not a single CSP source/);
-    assert.strictEqual(escapeHtml(`"<&>'`), '&quot;&lt;&amp;&gt;&#39;');
+    assert.strictEqual(forHtml(`"<&>'`), '&quot;&lt;&amp;&gt;&#39;');
   });
 });

@@ -77,7 +77,7 @@ describe('panel reports', () => {
       assert.ok(md.includes('| static twin | 41.0% | 80.0% |'));
       assert.ok(md.includes('dynamic → static transfers better'));
       assert.ok(md.includes('4 designs, 2 on the Pareto front'));
-      assert.ok(md.includes("### raise e1's threshold to 0.97: hijack rate 31% -> 6%, clean cost +4%"));
+      assert.ok(md.includes("### raise e1's threshold to 0.97: hijack rate 31% -&gt; 6%, clean cost +4%"));
       assert.ok(md.includes('Change: `exits[0].policy.threshold = 0.97`'));
       assert.ok(md.includes('| hijackRate | 31.0% | 6.0% |'));
       assert.ok(md.includes('| g1 | 64.0% |'));
