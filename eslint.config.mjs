@@ -2,10 +2,10 @@
 // and are unit-tested in plain Node.
 import tseslint from 'typescript-eslint';
 
-const core = ['src/spec/**', 'src/advice/**', 'src/engine/**', 'src/attacks/**', 'src/studies/**', 'src/worker/**', 'src/cli/**', 'src/panel/**'];
+const core = ['src/protocol/**', 'src/modelfile/**', 'src/advice/**', 'src/engine/**', 'src/attacks/**', 'src/studies/**', 'src/worker/**', 'src/cli/**', 'src/panel/**'];
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'src/panel/webview/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'src/panel/view/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

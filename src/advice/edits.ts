@@ -1,6 +1,6 @@
 // Minimal, layout-preserving text edits on a model file: replace a value, add a key to a mapping, insert or
 // remove a sequence item. They work on offsets from Analysis.locate and on both YAML (block or flow) and JSON.
-import type { NodePath, Span, TextEdit } from '../spec/types';
+import type { NodePath, Span, TextEdit } from '../modelfile/types';
 import type { DocumentFormat } from './format';
 
 export interface EditTarget {

@@ -1,7 +1,7 @@
 // Which syntax a model file uses, and checks that an edited text still parses. Fixes are validated with this
 // before they are offered, so a quick fix can never leave the user with a broken file.
 import { parseDocument } from 'yaml';
-import type { TextEdit } from '../spec/types';
+import type { TextEdit } from '../modelfile/types';
 
 export type DocumentFormat = 'yaml' | 'json';
 

@@ -1,6 +1,6 @@
 // Design advice: runs every rule on an analysed model and turns findings into Diagnostics (source 'advice',
 // code = rule id) with quick fixes that are checked to leave the file parseable.
-import type { Analysis, Diagnostic, Fix, NodePath, Span } from '../spec/types';
+import type { Analysis, Diagnostic, Fix, NodePath, Span } from '../modelfile/types';
 import { applyEdits, detectFormat, parsesCleanly } from './format';
 import { RULES } from './registry';
 import type { Finding, Rule, RuleContext } from './types';

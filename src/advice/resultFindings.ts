@@ -2,8 +2,8 @@
 // per sample under attack rise by more than a limit, gets a warning at its line with the number that was
 // measured; the sweep's suggestions for that part become its quick fixes (the same edits the results panel
 // applies). Pure: results + the current analysis + limits in, diagnostics out.
-import type { AttackResult, Results, Suggestion } from '../studies/results';
-import type { Diagnostic, Fix, ModelSpec, Span } from '../spec/types';
+import type { AttackResult, Results, Suggestion } from '../protocol/results';
+import type { Diagnostic, Fix, ModelSpec, Span } from '../modelfile/types';
 import type { EditTarget } from './edits';
 import { suggestionEdits } from './suggestionEdit';
 

@@ -1,8 +1,8 @@
 // A measured suggestion's change ({path, value}: set a value, add a missing key, or remove an item when value is
 // null) as text edits of the current file. Shared by the results quick fixes and the results panel's "Apply",
 // so both make the same, layout-preserving edit, checked to parse and to add no error to the file.
-import { analyzeText } from '../spec';
-import type { NodePath, TextEdit } from '../spec/types';
+import { analyzeText } from '../modelfile';
+import type { NodePath, TextEdit } from '../modelfile/types';
 import { insertMappingEntry, removeSequenceItem, renderInline, replaceValue, type EditTarget, type InlineValue } from './edits';
 import { applyEdits, parsesCleanly } from './format';
 

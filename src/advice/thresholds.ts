@@ -1,7 +1,7 @@
 // Exit thresholds on one scale. A max-probability threshold is already a confidence; a normalised-entropy
 // threshold is turned into the lowest top-class probability it lets through, so one constant (e.g. 0.8) governs
 // both policies. Also builds fixes that raise thresholds while keeping deeper exits at least as strict.
-import type { Fix, ModelSpec, PolicyKind, TextEdit } from '../spec/types';
+import type { Fix, ModelSpec, PolicyKind, TextEdit } from '../modelfile/types';
 import { type EditTarget, insertMappingEntry, setMappingEntry } from './edits';
 
 const EPS = 1e-9;

@@ -1,6 +1,6 @@
 // The shape of a design rule. Rules are pure functions of the analysed model and its text, so the editor, the
 // CLI and the hover all show the same findings.
-import type { Analysis, CostReport, Fix, ModelSpec, NodePath, Severity } from '../spec/types';
+import type { Analysis, CostReport, Fix, ModelSpec, NodePath, Severity } from '../modelfile/types';
 import type { EditTarget } from './edits';
 
 /** Where a rule's advice comes from. `measurement` means: run the named study to confirm on your own model. */

@@ -2,7 +2,7 @@
 // seeded random starts, restarts (best per sample), a universal (shared) variant and gradient health counters.
 import * as tf from '@tensorflow/tfjs';
 import type { CancelToken, DifferentiableModel, Progress } from '../engine/types';
-import type { Norm } from '../spec/types';
+import type { Norm } from '../modelfile/types';
 import { frozenForwardFor } from '../engine/attackForward';
 import { type Objective, objectiveNeeds } from './losses';
 import { ascentDirection, projectAndClip, projectDelta, randomInBall } from './projection';

@@ -2,7 +2,7 @@
 // loss, runs the projected ascent (once, or once per exit for max-average) and attaches sanity flags.
 import * as tf from '@tensorflow/tfjs';
 import type { DifferentiableModel } from '../engine/types';
-import type { AttackSpec } from '../spec/types';
+import type { AttackSpec } from '../modelfile/types';
 import { ascend, type AscentParams, type AscentResult } from './ascent';
 import { DEFAULT_RESTARTS, defaultStep, defaultSteps } from './defaults';
 import {

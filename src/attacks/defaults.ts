@@ -1,5 +1,5 @@
 // Attack defaults used in the field, in one place. Sources in docs/attacks.md.
-import type { AttackKind, Norm } from '../spec/types';
+import type { AttackKind, Norm } from '../modelfile/types';
 
 export interface StepDefaults {
   eps: number;

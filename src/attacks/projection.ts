@@ -1,7 +1,7 @@
 // Lp-ball geometry per sample: projection, normalised steps, random starts. Every function is pure tensor math
 // (no read-back) and returns new tensors; callers wrap them in tf.tidy.
 import * as tf from '@tensorflow/tfjs';
-import type { Norm } from '../spec/types';
+import type { Norm } from '../modelfile/types';
 
 /** Guards divisions by a norm that can be zero (a zero gradient or a zero perturbation). */
 const TINY = 1e-12;

@@ -2,7 +2,7 @@
 // baseline every attack must beat.
 import * as tf from '@tensorflow/tfjs';
 import type { DifferentiableModel } from '../engine/types';
-import type { Norm } from '../spec/types';
+import type { Norm } from '../modelfile/types';
 import { crossEntropy } from './losses';
 import { randomOnSphere } from './projection';
 import type { SanityFlag } from './types';

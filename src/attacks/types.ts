@@ -1,7 +1,7 @@
 // Types shared by every attack: one config, one result, one set of sanity flags.
 import type * as tf from '@tensorflow/tfjs';
 import type { CancelToken, Progress } from '../engine/types';
-import type { AttackSpec } from '../spec/types';
+import type { AttackSpec } from '../modelfile/types';
 
 /** One attack run at one radius: the model file's AttackSpec with a single eps (defaults: see defaults.ts). */
 export type AttackConfig = Omit<AttackSpec, 'id' | 'eps' | 'path'> & {

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { commandHelp, formatOptions, HELP_OPTION, TOOL, UsageError, type Command, type OptionValues } from './command';
 import { COMMANDS } from './commands';
 import { terminalOutput, type CliIO } from './io';
-import { toolVersion } from './version';
+import { TOOL_VERSION } from '../protocol/version';
 
 export type { CliIO } from './io';
 
@@ -43,7 +43,7 @@ export async function main(argv: string[], processIo: CliIO, commands: readonly 
     return 0;
   }
   if (verb === '--version' || verb === '-v') {
-    io.stdout.write(`${toolVersion()}\n`);
+    io.stdout.write(`${TOOL_VERSION}\n`);
     return 0;
   }
   const command = commands.find((c) => c.name === verb);

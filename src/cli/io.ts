@@ -1,5 +1,5 @@
 // What a command may touch of the outside world. Tests pass string buffers; main.ts passes the process's.
-import { linesForTerminal } from '../spec/display';
+import { linesForTerminal } from '../modelfile/display';
 
 export interface Output {
   write(chunk: string): unknown;

@@ -1,7 +1,7 @@
 // Entry of the dist/cli.js bundle (and of `node out/src/cli/main.js`): runs `main` with the process's values.
 // Importing this module from tests does not run anything.
 import { main } from './cli';
-import { forTerminal } from '../spec/display';
+import { forTerminal } from '../modelfile/display';
 
 export { main } from './cli';
 

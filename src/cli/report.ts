@@ -1,7 +1,7 @@
 // Diagnostics for people and for machines. JSON ranges are 0-based lines/characters (UTF-16), exactly what VS
 // Code shows; text lines are 1-based `file:line:col: severity: message [code]`, like compilers print.
-import type { Diagnostic, Severity } from '../spec/types';
-import { LineIndex, type Position } from '../spec/lines';
+import type { Diagnostic, Severity } from '../modelfile/types';
+import { LineIndex, type Position } from '../modelfile/lines';
 
 export interface FileReport {
   /** The file as the user named it. */

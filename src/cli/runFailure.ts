@@ -1,8 +1,9 @@
 // A failed `train` / `check` / `study` run said where its problem is in the model file, in the compiler-style form
 // `validate` uses: `model-file:line:col: error: message` (1-based), so terminals and CI annotate the right line.
 import * as fs from 'node:fs/promises';
-import { analyzeText } from '../spec';
-import { classifyFailure, locateFailure, locatedErrorLine, type RunFailure } from '../studies/failureLocation';
+import { analyzeText } from '../modelfile';
+import { classifyFailure, locateFailure, locatedErrorLine } from '../studies/failureLocation';
+import { type RunFailure } from '../protocol/run-failure';
 import type { Output } from './io';
 
 /** The model file as the user named it (for the message) and where it is on disk (to read it again). */

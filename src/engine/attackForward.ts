@@ -5,8 +5,8 @@
 // only the exit heads the objective reads and stops the backbone after the last layer anything needs.
 // Numerically it equals Network.forwardAll up to float rounding (test/unit/attacks/attackForward.test.ts).
 import * as tf from '@tensorflow/tfjs';
-import { mixedPoolWindow, residualDetail } from '../spec/shapes';
-import type { Activation, Layer, ModelSpec, Padding, Shape } from '../spec/types';
+import { mixedPoolWindow, residualDetail } from '../modelfile/shapes';
+import type { Activation, Layer, ModelSpec, Padding, Shape } from '../modelfile/types';
 import { avgPoolFast, convInputGrad, depthwiseInputGrad, flipConvFilter, flipDepthwiseFilter, maxPoolFast } from './fastgrad';
 import { activate, batchNormAffine, hardGate, outShapeOf } from './layers';
 import { Network } from './network';

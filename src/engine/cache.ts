@@ -8,8 +8,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { canonicalJson, weightsHash } from '../spec/hash';
-import type { ModelSpec } from '../spec/types';
+import { canonicalJson, weightsHash } from '../modelfile/hash';
+import type { ModelSpec } from '../modelfile/types';
 import type { Network } from './network';
 import { trainModel, type TrainMetrics, type TrainOptions } from './train';
 import { loadData } from './data';

@@ -5,7 +5,7 @@
 // digested once per process); a user file costs one more read at ~0.7 GB/s, small beside loading and training.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ModelSpec } from '../spec/types';
+import type { ModelSpec } from '../modelfile/types';
 import { sha256, sha256File } from './digest';
 import { DataError, fsError } from './data/errors';
 import { DEFAULT_MAX_BYTES, checkSize } from './data/limits';

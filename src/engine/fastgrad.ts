@@ -4,7 +4,7 @@
 // equality mask, and the filter gradients of conv2d / depthwiseConv2d are not implemented at all. Attacks and
 // training spend nearly all their time in these gradients.
 import * as tf from '@tensorflow/tfjs';
-import type { Padding } from '../spec/types';
+import type { Padding } from '../modelfile/types';
 
 interface AxisPad {
   /** Output length along the axis. */

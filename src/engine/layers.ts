@@ -2,8 +2,8 @@
 // Eager application (rather than a tf.LayersModel graph) lets dynamic inference run a segment on just the samples
 // still in the batch, and lets convs and pooling use the fast hand-written gradients of fastgrad.ts.
 import * as tf from '@tensorflow/tfjs';
-import { inferLayer, mixedPoolWindow, residualDetail } from '../spec/shapes';
-import type { Activation, Layer, Padding, Shape } from '../spec/types';
+import { inferLayer, mixedPoolWindow, residualDetail } from '../modelfile/shapes';
+import type { Activation, Layer, Padding, Shape } from '../modelfile/types';
 import { avgPoolFast, conv2dFast, depthwiseConv2dFast, maxPoolFast } from './fastgrad';
 import { seedFor } from './random';
 

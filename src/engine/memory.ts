@@ -1,8 +1,8 @@
 // Refuse a model that cannot fit before any tensor is allocated: an estimate from the cost model, compared with
 // what the backend can address. A refusal names the estimate and its parts, so the user knows what to shrink.
 import * as os from 'os';
-import { computeCost } from '../spec/cost';
-import type { ModelSpec } from '../spec/types';
+import { computeCost } from '../modelfile/cost';
+import type { ModelSpec } from '../modelfile/types';
 import type { BackendInfo } from './types';
 
 const BYTES_PER_FLOAT = 4;

@@ -2,8 +2,8 @@
 // gate heads in front of gated residual blocks. `forwardAll` computes everything for every sample (training,
 // attacks); `runDynamic` really skips work: samples that exit leave the batch and closed gates skip their block.
 import * as tf from '@tensorflow/tfjs';
-import { computeCost } from '../spec/cost';
-import type { CostReport, ExitSpec, GateSpec, ModelSpec, Shape } from '../spec/types';
+import { computeCost } from '../modelfile/cost';
+import type { CostReport, ExitSpec, GateSpec, ModelSpec, Shape } from '../modelfile/types';
 import { applyChain, buildChain, buildLayer, hardGate, ResidualRuntime, type NamedWeight, type RunContext, type RuntimeLayer, type WeightGroup } from './layers';
 import { gatherRows } from './rows';
 import { charge, emptyExecuted, rowsOf } from './executed';

@@ -1,6 +1,6 @@
 // Exit decisions in one place: dynamic inference uses them live, studies replay them on recorded probabilities
 // to sweep thresholds without running the network again.
-import type { ExitPolicy, PolicyKind } from '../spec/types';
+import type { ExitPolicy, PolicyKind } from '../modelfile/types';
 
 export interface PolicyConfig {
   kind: PolicyKind;

@@ -1,7 +1,7 @@
 // Training: weighted sum of exit cross-entropies (joint), or the backbone and final classifier first and then
 // only the exit heads on the frozen backbone (exits-only). Seeded shuffles and dropout make runs repeatable.
 import * as tf from '@tensorflow/tfjs';
-import type { ModelSpec, TrainSpec } from '../spec/types';
+import type { ModelSpec, TrainSpec } from '../modelfile/types';
 import { currentBackend } from './backend';
 import type { RunContext, WeightGroup } from './layers';
 import { assertFitsInMemory, availableBytes } from './memory';

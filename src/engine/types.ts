@@ -2,15 +2,9 @@
 // Tensors never cross the worker boundary: everything that leaves the engine for the editor is plain data.
 import type * as tf from '@tensorflow/tfjs';
 import type { ExecutedWork } from './executed';
+import type { BackendInfo } from '../protocol/jobs';
 
-/** Which backend runs the tensors, and why it was chosen (shown beside every result). */
-export interface BackendInfo {
-  name: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu' | 'webgl';
-  /** Human sentence, e.g. "tfjs-node-gpu not installed; tfjs-node not installed; wasm with SIMD". */
-  reason: string;
-  /** Package versions that matter for reproducing a number. */
-  versions: Record<string, string>;
-}
+export type { BackendInfo };
 
 /** Outputs of a forward pass that computes every exit for every sample (differentiable). */
 export interface MultiExitOutputs {

@@ -1,6 +1,6 @@
 // The one place that turns core data (UTF-16 offsets, findings, fixes) into VS Code objects.
 import * as vscode from 'vscode';
-import type { Diagnostic, Fix, Severity, Span } from '../spec/types';
+import type { Diagnostic, Fix, Severity, Span } from '../modelfile/types';
 
 /** `diagnostic.source` of everything DyNN Lens reports, and the name of its log. */
 export const SOURCE = 'DyNN Lens';

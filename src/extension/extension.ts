@@ -1,7 +1,7 @@
 // Entry point. Activation (on a `dynn` document, a *.dynn.json in the workspace, or a command) registers the
 // providers and commands; nothing here loads TF.js or starts the worker.
 import * as vscode from 'vscode';
-import type { Analysis, Diagnostic } from '../spec/types';
+import type { Analysis, Diagnostic } from '../modelfile/types';
 import { coreAnalyzer } from './language/analyzer';
 import { COMMANDS } from './commands';
 import { Ctx } from './ctx';

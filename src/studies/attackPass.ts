@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { attack, configFromSpec, resolveSchedule, type ResolvedSchedule, randomNoise, randomNoiseBaseline, type AttackConfig, type ExitDecider, type SanityFlag as AttackFlag } from '../attacks';
 import { addExecuted, emptyExecuted } from '../engine/executed';
 import type { CancelToken, DynamicModel, DynamicRun, Progress } from '../engine/types';
-import type { AttackSpec } from '../spec/types';
+import type { AttackSpec } from '../modelfile/types';
 import type { PassRecord } from './metrics';
 import { concatRecordings, perturbationNorms, readImages, recordExits, type ExitRecording } from './recording';
 

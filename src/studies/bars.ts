@@ -1,7 +1,7 @@
 // Quality bars for CI (`dynn-lens check --fail-under METRIC[:ATTACK]=VALUE`): a run fails when a metric is below
 // its bar. Clean metrics are single numbers; attack metrics take the worst (lowest) value over the attack results
 // the optional scope selects (an attack id like `pgd-final`, or one result like `pgd-final@0.3`).
-import type { AttackResult, Results } from './results';
+import type { AttackResult, Results } from '../protocol/results';
 
 export const CLEAN_METRICS = ['clean-accuracy', 'final-exit-accuracy', 'clean-eec'] as const;
 export const ATTACK_METRICS = ['robust-accuracy', 'final-exit-robust-accuracy', 'eec'] as const;

@@ -11,7 +11,7 @@ import { loadData } from '../engine/data';
 import { importLayersModel, type ImportedModel } from '../engine/import';
 import { policyFromSpec } from '../engine/policy';
 import type { CancelToken, DataSplit, DynamicModel, Progress } from '../engine/types';
-import type { AttackSpec, ModelSpec } from '../spec/types';
+import type { AttackSpec, ModelSpec } from '../modelfile/types';
 import { CheckInputError, ensureBackend } from './backendChoice';
 import { runAttackPass, type AttackPassOutput } from './attackPass';
 import { attackResultOf, executedFlopsFlag, isAccuracyAttack, sampleRecords, toResultFlag } from './figures';
@@ -21,11 +21,11 @@ import { buildGallery } from './gallery';
 import { accuracy, clamp01, hijackRates, perExitAccuracy, successCount, successRate, summarizePass, type PassRecord } from './metrics';
 import { describeWeights, currentToolVersion, tfjsVersion } from './provenance';
 import { recordExits, type ExitRecording } from './recording';
-import { RESULTS_VERSION, type AttackResult, type EfficiencyResult, type Results, type SanityFlag, type Suggestion, type SweepResult, type TransferResult } from './results';
+import { RESULTS_VERSION, type AttackResult, type EfficiencyResult, type Results, type SanityFlag, type Suggestion, type SweepResult, type TransferResult } from '../protocol/results';
 import { mergeSuggestions, suggestFromSweep } from './suggestions';
 import { importedStudyRefusal, withImportedExits } from './importedSpec';
 import { costsFromReport, geometryOf, runSweep, type DesignPasses, type ModelCosts } from './sweep';
-import { STUDY_NAMES, type StudyName } from './studyNames';
+import { STUDY_NAMES, type StudyName } from '../protocol/study-names';
 
 export { STUDY_NAMES, type StudyName };
 

@@ -3,7 +3,7 @@
 // the network the attack differentiates, priced at BACKWARD_FACTOR forward passes (the usual rule of thumb that a
 // backward pass costs about twice a forward one). The DyNN's forward pass is forwardAll: backbone plus every exit
 // head and gate (CostReport.fullFlops); the static twin's is the backbone alone (CostReport.staticFlops).
-import type { EfficiencyResult } from './results';
+import type { EfficiencyResult } from '../protocol/results';
 
 export const BACKWARD_FACTOR = 3;
 

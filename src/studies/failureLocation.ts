@@ -3,27 +3,15 @@
 // of the model file the user should look at: the `data.train` value naming the missing file, `train.batchSize` for
 // a memory refusal, the attack's entry in `checks.attacks`, or the model's `name` for its weight cache. Pure: the
 // worker classifies errors with it, the editor and the CLI locate them with it.
-import { LineIndex } from '../spec/lines';
-import type { Analysis, NodePath, Span } from '../spec/types';
-
-export type RunFailureKind = 'data' | 'memory' | 'cache' | 'check-input' | 'import' | 'other';
-
-/** Plain JSON (it crosses the worker boundary): the kind of a run failure and the fields that locate it. */
-export interface RunFailure {
-  kind: RunFailureKind;
-  /** data and cache: the file the error concerns, as the engine names it (workspace-relative for data). */
-  file?: string;
-  /** check-input: the attack id the request named. */
-  attackId?: string;
-}
+import { LineIndex } from '../modelfile/lines';
+import type { Analysis, NodePath, Span } from '../modelfile/types';
+import type { RunFailure } from '../protocol/run-failure';
 
 export interface FailureLocation {
   /** The node the failure belongs to ([] is the whole document). */
   path: NodePath;
   span: Span;
 }
-
-const RUN_FAILURE_KINDS: readonly RunFailureKind[] = ['data', 'memory', 'cache', 'check-input', 'import', 'other'];
 
 /** `attack 'x' ...`: how every attack-specific CheckInputError message starts (src/studies/check.ts planOf). */
 const ATTACK_ID_IN_MESSAGE = /^attack '([^']+)'/;
@@ -56,18 +44,6 @@ export function classifyFailure(err: unknown): RunFailure {
     default:
       return { kind: 'other' };
   }
-}
-
-/** A RunFailure read back from JSON (the worker's error payload); undefined when it is not one. */
-export function parseRunFailure(raw: unknown): RunFailure | undefined {
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const o = raw as Record<string, unknown>;
-  if (typeof o.kind !== 'string' || !RUN_FAILURE_KINDS.includes(o.kind as RunFailureKind)) return undefined;
-  return {
-    kind: o.kind as RunFailureKind,
-    ...(typeof o.file === 'string' ? { file: o.file } : {}),
-    ...(typeof o.attackId === 'string' ? { attackId: o.attackId } : {}),
-  };
 }
 
 /** Workspace-relative paths compared as the user would: '/' separators, no './', no trailing '/'. */

@@ -3,10 +3,10 @@
 import { weakerThanNoiseFlag, type SanityFlag as AttackFlag } from '../attacks';
 import { costModelFlops, executedDisagrees } from '../engine/executed';
 import type { DynamicModel } from '../engine/types';
-import type { AttackSpec } from '../spec/types';
+import type { AttackSpec } from '../modelfile/types';
 import type { AttackPassOutput } from './attackPass';
 import { hijackRates, maxOf, mean, perExitAccuracy, successRate, summarizePass, type PassRecord } from './metrics';
-import type { AttackResult, SampleRecord, SanityFlag } from './results';
+import type { AttackResult, SampleRecord, SanityFlag } from '../protocol/results';
 
 export function toResultFlag(f: AttackFlag): SanityFlag {
   return { code: f.code, severity: f.severity === 'error' ? 'error' : 'warning', message: f.message };

@@ -1,6 +1,6 @@
 // The paper's findings (Haque & Yang, arXiv 2308.08709) evaluated on this model from this run's numbers. A finding
 // that does not hold here is a result, reported with its numbers; `holds: null` means the run had no data for it.
-import type { AttackResult, EfficiencyResult, FindingResult, SweepResult, TransferResult } from './results';
+import type { AttackResult, EfficiencyResult, FindingResult, SweepResult, TransferResult } from '../protocol/results';
 
 /** Differences smaller than this (absolute share) count as "no difference". */
 export const FINDING_MARGIN = 0.01;

@@ -1,9 +1,9 @@
 // The panel's gallery: a few images the strongest attack turned from right to wrong, with every exit's answer on
 // the clean and the adversarial version. Pixels are mapped from the model's input range into [0, 1].
-import type { ModelSpec } from '../spec/types';
+import type { ModelSpec } from '../modelfile/types';
 import type { AttackPassOutput } from './attackPass';
 import type { ExitRecording } from './recording';
-import type { AttackResult, GalleryItem } from './results';
+import type { AttackResult, GalleryItem } from '../protocol/results';
 
 function exitAnswers(rec: ExitRecording, sample: number): { prediction: number; confidence: number }[] {
   return rec.probs.map((p) => {

@@ -2,8 +2,8 @@
 // entries. The studies reason about exits through spec.exits (policy thresholds, the attack's exit decider, the
 // sweep's design grid), so for an imported model they use this view: one ExitSpec per output before the final one,
 // with the sidecar's per-exit threshold. The exits have no layers in our format, so no `after` and no head.
-import type { ExitSpec, ModelSpec, NodePath } from '../spec/types';
-import type { StudyName } from './studyNames';
+import type { ExitSpec, ModelSpec, NodePath } from '../modelfile/types';
+import type { StudyName } from '../protocol/study-names';
 
 /** Studies that craft on or evaluate the static twin, which an imported model does not have. */
 export const TWIN_STUDIES: readonly StudyName[] = ['transfer', 'efficiency'];

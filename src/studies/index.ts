@@ -1,5 +1,5 @@
 // Public surface of the studies: checks, the paper study, training summaries, results on disk, pure metrics.
-export * from './results';
+export * from '../protocol/results';
 export { runCheck, STUDY_NAMES, DEFAULT_BATCH, DEFAULT_GALLERY, CheckInputError, type StudyName, type CheckInput, type CheckOptions } from './check';
 export { runPaperStudy } from './study';
 export { runTrain, NotTrainableError, type TrainRunInput, type TrainRunOptions, type TrainSummary } from './train';

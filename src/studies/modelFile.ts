@@ -1,10 +1,10 @@
 // Reading a model file for a check: the file must parse, pass the schema and have no semantic errors.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { analyzeText } from '../spec';
-import { LIMITS } from '../spec/limits';
-import { LineIndex } from '../spec/lines';
-import type { ModelSpec } from '../spec/types';
+import { analyzeText } from '../modelfile';
+import { LIMITS } from '../modelfile/limits';
+import { LineIndex } from '../modelfile/lines';
+import type { ModelSpec } from '../modelfile/types';
 
 /** The file cannot be checked: unreadable, or it has errors (the message lists them with line:column). */
 export class ModelFileError extends Error {

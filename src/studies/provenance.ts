@@ -1,6 +1,6 @@
 // Where a run's numbers came from: backend, versions, weights, data.
 import * as tf from '@tensorflow/tfjs';
-import { toolVersion } from '../cli/version';
+import { TOOL_VERSION } from '../protocol/version';
 import type { LoadOrTrainResult } from '../engine/cache';
 import { WEIGHTS_DIR } from '../engine/workspace';
 
@@ -9,7 +9,7 @@ export function tfjsVersion(): string {
 }
 
 export function currentToolVersion(): string {
-  return toolVersion(__dirname);
+  return TOOL_VERSION;
 }
 
 /**

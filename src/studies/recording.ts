@@ -2,7 +2,7 @@
 // perturbation norms, and a handful of images for the gallery. Everything else stays on the backend.
 import * as tf from '@tensorflow/tfjs';
 import type { DifferentiableModel } from '../engine/types';
-import type { Norm } from '../spec/types';
+import type { Norm } from '../modelfile/types';
 
 /** Softmax of every exit (final last) and the hard gate decisions, as forwardAll computes them. */
 export interface ExitRecording {

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RESULTS_DIR, workspaceOutput } from '../engine/workspace';
-import type { Results } from './results';
+import type { Results } from '../protocol/results';
 
 /** File-system-safe version of a model name. */
 export function resultsFileName(modelName: string): string {

@@ -1,7 +1,7 @@
 // Suggestions: single edits of the model file that the sweep measured to make the design more robust at little
 // clean cost. A design qualifies when it is one edit away from the file, keeps clean accuracy within
 // MAX_CLEAN_DROP of the current design and improves the sweep's attack metric by at least MIN_GAIN.
-import type { Suggestion, SweepPoint } from './results';
+import type { Suggestion, SweepPoint } from '../protocol/results';
 import type { EvaluatedDesign } from './sweep';
 
 /** Largest clean-accuracy loss (absolute) a suggestion may cost. */

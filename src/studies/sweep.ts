@@ -4,11 +4,11 @@
 // change which blocks run and so every later activation: those points are measured with real dynamic inference.
 // The adversarial inputs are the ones crafted against the file's current design (a non-adaptive replay).
 import { replayPolicy, type PolicyConfig } from '../engine/policy';
-import type { CostReport, ModelSpec, NodePath } from '../spec/types';
+import type { CostReport, ModelSpec, NodePath } from '../modelfile/types';
 import { hijackRates, paretoMask, summarizePass, type PassRecord } from './metrics';
 import { exitRemovalPath, exitThresholdPath } from './importedSpec';
 import type { ExitRecording } from './recording';
-import type { SweepPoint, SweepResult } from './results';
+import type { SweepPoint, SweepResult } from '../protocol/results';
 
 /** Where exits and gates sit and what they cost, to price a replayed exit decision. */
 export interface DesignGeometry {

@@ -5,7 +5,7 @@ import { loadOrTrain } from '../engine/cache';
 import { loadData } from '../engine/data';
 import { evaluate } from '../engine/evaluate';
 import type { CancelToken, Progress } from '../engine/types';
-import type { ModelSpec } from '../spec/types';
+import type { ModelSpec } from '../modelfile/types';
 import { ensureBackend } from './backendChoice';
 import { describeWeights } from './provenance';
 

@@ -2,32 +2,8 @@
 // (src/engine/backend.ts), so the editor can show where and how checks will run.
 
 import * as os from 'node:os';
-import type { BackendInfo } from '../engine/types';
+import type { BackendInfo, InfoParams, InfoResult } from '../protocol/jobs';
 import { InvalidParamsError, expectObject, jobNames, noExtraKeys, registerJob } from './jobs';
-
-export interface InfoParams {
-  /** Backend preference ('auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'); default 'auto'. */
-  backend?: string;
-  /** Start the backend (loads TF.js, ~1 s). When false only cheap probes run. Default true. */
-  activate?: boolean;
-}
-
-export interface InfoResult {
-  process: {
-    pid: number;
-    node: string;
-    platform: string;
-    arch: string;
-    cpus: number;
-    totalMemoryBytes: number;
-    rssBytes: number;
-  };
-  jobs: string[];
-  /** What each backend probe found (installed, device present). */
-  probes: { name: string; available: boolean; note: string }[];
-  /** The backend in use after activation (absent when activate is false). */
-  backend?: BackendInfo;
-}
 
 function parseInfo(raw: unknown): InfoParams {
   if (raw === undefined || raw === null) return {};

@@ -14,7 +14,7 @@ import {
   createMessageConnection,
 } from 'vscode-jsonrpc/node';
 import type { Progress } from '../engine/types';
-import { parseRunFailure, type RunFailure } from '../studies/failureLocation';
+import { parseRunFailure, type RunFailure } from '../protocol/run-failure';
 import {
   LogNotification,
   type LogParams,
@@ -26,7 +26,7 @@ import {
   ShutdownRequest,
   WorkerErrorCode,
   type WorkerErrorData,
-} from './protocol';
+} from '../protocol/worker';
 
 export interface WorkerClientOptions {
   /** The child's entry script (dist/worker.js in the extension, out/src/worker/main.js in tests). */

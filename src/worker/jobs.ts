@@ -3,7 +3,7 @@
 // their parser) and a context to report progress, partial results and logs, and to observe cancellation.
 
 import type { CancelToken, Progress } from '../engine/types';
-import type { LogLevel } from './protocol';
+import type { LogLevel } from '../protocol/worker';
 
 export interface JobContext {
   readonly runId: string;

@@ -21,7 +21,7 @@ import {
   type RunParams,
   type RunResult,
   type WorkerErrorData,
-} from './protocol';
+} from '../protocol/worker';
 
 // Job modules: each registers its jobs when imported. Engine, attack and study job modules are added here.
 import './builtinJobs';

@@ -4,40 +4,14 @@
 // .dynn/results/<model>.json unless `save` is false.
 import * as path from 'node:path';
 import { checkRunOutputs } from '../engine/workspace';
-import { analyzeText } from '../spec';
-import { STUDY_NAMES, type StudyName } from '../studies/studyNames';
+import { analyzeText } from '../modelfile';
+import type { CheckParams, ModelParams, TrainParams } from '../protocol/jobs';
+import { STUDY_NAMES, type StudyName } from '../protocol/study-names';
 import { defaultStudiesFor } from '../studies/importedSpec';
-import type { Results } from '../studies/results';
+import type { Results } from '../protocol/results';
 import type { TrainSummary } from '../studies/train';
 import { readModelFile, type LoadedModelFile } from '../studies/modelFile';
 import { InvalidParamsError, expectObject, noExtraKeys, optionalNumber, registerJob, requireString, type JobContext } from './jobs';
-
-export interface ModelParams {
-  /** Model file, workspace-relative (or absolute inside the workspace). */
-  file: string;
-  /** Absolute path of the workspace folder (holds .dynn/). */
-  workspaceRoot: string;
-  /** Document text to use instead of the file on disk (unsaved editor buffer). */
-  text?: string;
-  backend?: string;
-}
-
-export interface TrainParams extends ModelParams {
-  staticTwin?: boolean;
-}
-
-export interface CheckParams extends ModelParams {
-  attacks?: string[];
-  eps?: number[];
-  samples?: number;
-  steps?: number;
-  seed?: number;
-  studies?: StudyName[];
-  /** Evaluate the paper's findings (the `study` job sets it by default). */
-  findings?: boolean;
-  /** Write .dynn/results/<model>.json (default true). */
-  save?: boolean;
-}
 
 const MODEL_KEYS = ['file', 'workspaceRoot', 'text', 'backend'];
 

@@ -17,8 +17,8 @@ import { loadOrTrain } from '../../src/engine/cache';
 import { loadArrays, loadData } from '../../src/engine/data';
 import { encodeNpy } from '../../src/engine/data/npy';
 import type { Network } from '../../src/engine/network';
-import { analyzeText } from '../../src/spec';
-import type { ModelSpec } from '../../src/spec/types';
+import { analyzeText } from '../../src/modelfile';
+import type { ModelSpec } from '../../src/modelfile/types';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const EXAMPLE = path.join(ROOT, 'examples', 'mnist-sdn.dynn.yaml');

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { initBackend } from '../../src/engine/backend';
 import { loadOrTrain } from '../../src/engine/cache';
 import { loadData } from '../../src/engine/data';
-import { analyzeText } from '../../src/spec';
+import { analyzeText } from '../../src/modelfile';
 import { runCheck } from '../../src/studies/check';
 
 const ROOT = path.join(__dirname, '..', '..', '..');

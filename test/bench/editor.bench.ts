@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
-import { analyzeText } from '../../src/spec';
+import { analyzeText } from '../../src/modelfile';
 import { advise } from '../../src/advice';
 import { bigModel } from '../fixtures/big-model';
 

@@ -13,8 +13,8 @@ import { conv2dFast, maxPoolFast } from '../../src/engine/fastgrad';
 import { buildStaticTwin } from '../../src/engine/network';
 import { loadOrTrain } from '../../src/engine/cache';
 import type { Network } from '../../src/engine/network';
-import { analyzeText } from '../../src/spec';
-import type { ModelSpec } from '../../src/spec/types';
+import { analyzeText } from '../../src/modelfile';
+import type { ModelSpec } from '../../src/modelfile/types';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 /** The main example; DYNN_BENCH_EXAMPLE measures another model file (layout experiments) the same way. */

@@ -1,6 +1,6 @@
 // Property-based fuzzing of the model-file front end: the path the editor and `dynn-lens validate` take (parse ->
 // schema -> semantics and shapes -> cost -> design advice) on generated text. Shared by the bounded unit test
-// (test/unit/spec/fuzz.test.ts) and the long run (test/fuzz/run.ts, `npm run fuzz`).
+// (test/unit/modelfile/fuzz.test.ts) and the long run (test/fuzz/run.ts, `npm run fuzz`).
 //
 // Inputs: random text (any characters, and YAML/JSON-looking token soup), random YAML/JSON documents built from the
 // schema's words, and near-valid model files: the examples/ files mutated in their text or in their structure.
@@ -10,8 +10,8 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { advise } from '../../src/advice';
-import { analyzeText } from '../../src/spec';
-import type { Diagnostic } from '../../src/spec/types';
+import { analyzeText } from '../../src/modelfile';
+import type { Diagnostic } from '../../src/modelfile/types';
 
 /** Repository root, from out/test/fuzz or test/fuzz. */
 const ROOT = path.resolve(__dirname, '..', '..', ...(path.basename(path.resolve(__dirname, '..', '..')) === 'out' ? ['..'] : []));

@@ -36,7 +36,7 @@ const STAGES = [
     timeout: 5 * MIN,
   },
   { name: 'type-check', cmd: bin('tsc'), args: ['-p', '.', '--noEmit'], timeout: 5 * MIN },
-  { name: 'type-check webview', cmd: bin('tsc'), args: ['-p', 'src/panel/webview', '--noEmit'], timeout: 5 * MIN },
+  { name: 'type-check webview', cmd: bin('tsc'), args: ['-p', 'src/panel/view', '--noEmit'], timeout: 5 * MIN },
   { name: 'build: webpack', cmd: bin('webpack'), args: ['--mode', 'development'], timeout: 10 * MIN, clean: 'dist' },
   { name: 'build: tsc', cmd: bin('tsc'), args: ['-p', '.', '--outDir', 'out'], timeout: 5 * MIN, clean: 'out' },
   { name: 'unit tests', cmd: bin('mocha'), args: ['--reporter', path.join(__dirname, 'count-reporter.js')], timeout: 30 * MIN, counts: true },

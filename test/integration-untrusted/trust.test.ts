@@ -6,7 +6,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { Diagnostic as Finding } from '../../src/spec/types';
+import type { Diagnostic as Finding } from '../../src/modelfile/types';
 import { LENS_FIXTURE } from '../unit/extension/fixture';
 import { closeModel, openModel, positionOf, waitFor } from '../integration/support';
 

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { Results, Suggestion } from '../../src/studies/results';
+import type { Results, Suggestion } from '../../src/protocol/results';
 import { EXTENSION_ID, closeModel, openModel, waitFor } from './support';
 import { tinyMnistModel } from '../fixtures/tiny-mnist';
 

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { encodeNpy } from '../../src/engine/data/npy';
-import type { Results } from '../../src/studies/results';
+import type { Results } from '../../src/protocol/results';
 import { makeResults } from '../unit/panel/fixtures';
 import { EXTENSION_ID, waitFor } from './support';
 

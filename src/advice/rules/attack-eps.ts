@@ -1,7 +1,7 @@
 // Rule: an attack budget so large that every input can be moved to the same point. With L-inf eps >= half the
 // range width, the constant mid-range image is within eps of every input, so no classifier can be robust and
 // the check measures nothing about the design (a common symptom of eps written for 0..255 data on 0..1 inputs).
-import type { AttackSpec } from '../../spec/types';
+import type { AttackSpec } from '../../modelfile/types';
 import { formatNumber, renderInline } from '../edits';
 import type { Finding, Rule, RuleContext } from '../types';
 import { product } from './common';

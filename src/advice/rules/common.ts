@@ -1,5 +1,5 @@
 // Small lookups shared by the rules.
-import type { ExitCost, ExitSpec, Layer, LayerCost, NodePath } from '../../spec/types';
+import type { ExitCost, ExitSpec, Layer, LayerCost, NodePath } from '../../modelfile/types';
 import type { RuleContext } from '../types';
 
 export function samePath(a: NodePath, b: NodePath): boolean {

@@ -1,6 +1,6 @@
 // Rule: an exit head that feeds a whole feature map into one dense layer. It costs many parameters, overfits
 // the few samples that leave there, and is not what SDN's pooled heads do.
-import type { Layer } from '../../spec/types';
+import type { Layer } from '../../modelfile/types';
 import { insertSequenceItem } from '../edits';
 import { exitCost } from './common';
 import type { Finding, Rule, RuleContext } from '../types';

@@ -1,6 +1,6 @@
 // Rule: a gate on a block that should always run: a downsampling block (its skip path is a projection, so
 // skipping it still changes the features) or the first block (every later layer depends on its features).
-import type { Fix, GateSpec, Layer, ResidualBlock } from '../../spec/types';
+import type { Fix, GateSpec, Layer, ResidualBlock } from '../../modelfile/types';
 import { removeSequenceItem } from '../edits';
 import { layerCost, samePath } from './common';
 import type { Finding, Rule, RuleContext } from '../types';

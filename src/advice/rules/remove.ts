@@ -1,5 +1,5 @@
 // Removing an exit also removes its loss weight, so train.exitWeights keeps one weight per exit plus the final.
-import type { TextEdit } from '../../spec/types';
+import type { TextEdit } from '../../modelfile/types';
 import { removeSequenceItem } from '../edits';
 import type { RuleContext } from '../types';
 

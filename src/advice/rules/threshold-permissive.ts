@@ -1,6 +1,6 @@
 // Rule: an exit threshold so low that exits leave on a coin flip. Under attack, a confident wrong answer at an
 // early exit is both cheap (the attacker only has to move the shallow layers) and final.
-import type { PolicyKind } from '../../spec/types';
+import type { PolicyKind } from '../../modelfile/types';
 import { confidenceFloor, thresholdFix, thresholdForConfidence, usesThresholds } from '../thresholds';
 import type { Finding, Rule, RuleContext } from '../types';
 import { quoteList } from './common';

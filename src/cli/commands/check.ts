@@ -2,18 +2,18 @@
 // stdout, progress on stderr, results under .dynn/results/, optional JSON and Markdown reports, and exit code 1
 // when a --fail-under bar is not met. `study` (study.ts) shares the options and the reporting.
 import * as path from 'node:path';
-import { buildMarkdownReport } from '../../panel/report';
+import { buildMarkdownReport } from '../../panel/host/report';
 import type { Progress } from '../../engine/types';
 import { BarSyntaxError, checkBars, parseBar, type Bar } from '../../studies/bars';
 import type { CheckOptions } from '../../studies/check';
-import type { StudyName } from '../../studies/studyNames';
+import type { StudyName } from '../../protocol/study-names';
 import { ModelFileError, readModelFile } from '../../studies/modelFile';
-import type { Results } from '../../studies/results';
+import type { Results } from '../../protocol/results';
 import { resultsPath, writeResults, writeWorkspaceFile } from '../../studies/store';
 import { checkRunOutputs } from '../../engine/workspace';
 import { UsageError, type Command, type CommandInput, type OptionSpec } from '../command';
 import type { Output } from '../io';
-import { forTerminal } from '../../spec/display';
+import { forTerminal } from '../../modelfile/display';
 import { locatableFailure, refusedWorkspace, writeRunFailure } from '../runFailure';
 
 export const RUN_OPTIONS: Record<string, OptionSpec> = {

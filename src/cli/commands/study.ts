@@ -1,6 +1,6 @@
 // `dynn-lens study FILE --paper`: the check plus the transfer, generation-efficiency and design-sweep studies, with
 // the paper's findings (Haque & Yang, arXiv 2308.08709) evaluated on this model. `--study NAME` runs only some.
-import { STUDY_NAMES as STUDY_NAMES_LIST, type StudyName } from '../../studies/studyNames';
+import { STUDY_NAMES as STUDY_NAMES_LIST, type StudyName } from '../../protocol/study-names';
 import { UsageError, type Command } from '../command';
 import { RUN_OPTIONS, runCheckCommand } from './check';
 

@@ -5,7 +5,7 @@ import { ModelFileError, readModelFile } from '../../studies/modelFile';
 import { checkRunOutputs } from '../../engine/workspace';
 import { writeWorkspaceFile } from '../../studies/store';
 import type { TrainSummary } from '../../studies/train';
-import { forTerminal } from '../../spec/display';
+import { forTerminal } from '../../modelfile/display';
 import { UsageError, type Command } from '../command';
 import { locatableFailure, refusedWorkspace, writeRunFailure } from '../runFailure';
 import { progressPrinter } from './check';

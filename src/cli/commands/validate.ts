@@ -1,11 +1,11 @@
-// `dynn-lens validate FILE...`: the editor's checks headless: parse, schema, shapes and cost (src/spec) plus the
+// `dynn-lens validate FILE...`: the editor's checks headless: parse, schema, shapes and cost (src/modelfile) plus the
 // design rules (src/advice). Exit 1 when any error (or, with --fail-on warning, any warning) was found.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { advise } from '../../advice';
-import { analyzeText } from '../../spec';
-import { LIMITS } from '../../spec/limits';
-import type { Diagnostic } from '../../spec/types';
+import { analyzeText } from '../../modelfile';
+import { LIMITS } from '../../modelfile/limits';
+import type { Diagnostic } from '../../modelfile/types';
 import { UsageError, type Command } from '../command';
 import { countBySeverity, summary, toJson, toText, type FileReport } from '../report';
 

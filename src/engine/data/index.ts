@@ -3,7 +3,7 @@
 // cheap); `loadData` wraps it into TF.js tensors. Every failure is a DataError naming the file.
 
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { ModelSpec } from '../../spec/types';
+import type { ModelSpec } from '../../modelfile/types';
 import type { DataSplit, Dataset } from '../types';
 import { type Range, pickEvenly, subsetRows, toImages, toLabels } from './convert';
 import { DataError } from './errors';

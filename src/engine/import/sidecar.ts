@@ -5,8 +5,8 @@
 //   classes: 10
 //   import: { model: keras/model.json, outputs: [exit1, exit2, final] }
 //   policy: { kind: maxProb, threshold: 0.9 }
-import { analyzeText, LineIndex } from '../../spec';
-import type { PolicyKind } from '../../spec/types';
+import { analyzeText, LineIndex } from '../../modelfile';
+import type { PolicyKind } from '../../modelfile/types';
 import { ImportError } from './errors';
 
 export interface ImportSidecar {

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { insertSequenceItem, setMappingEntry } from '../../advice/edits';
 import { detectFormat } from '../../advice/format';
-import type { AttackKind } from '../../spec/types';
+import type { AttackKind } from '../../modelfile/types';
 import { fixToWorkspaceEdit } from '../adapters';
 import type { Ctx } from '../ctx';
 import { resolveModelTarget, UserError, type ModelTarget } from '../runs/model-target';

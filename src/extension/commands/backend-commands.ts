@@ -1,7 +1,7 @@
 // Commands about the compute backend: which one the worker starts (Show Backend), which one to ask for (Select
 // Backend). Installing a GPU backend is gpu-command.ts.
 import * as vscode from 'vscode';
-import type { InfoResult } from '../../worker/builtinJobs';
+import type { InfoResult } from '../../protocol/jobs';
 import { BACKENDS, type BackendSetting } from '../config';
 import type { Ctx } from '../ctx';
 import { UserError } from '../runs/model-target';

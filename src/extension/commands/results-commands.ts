@@ -1,6 +1,6 @@
 // Commands on measured results: show them in the panel, export a report, apply a measured suggestion.
 import * as vscode from 'vscode';
-import type { Suggestion } from '../../studies/results';
+import type { Suggestion } from '../../protocol/results';
 import { applySuggestion } from '../results/apply-suggestion';
 import { ResultsPanel } from '../results/results-panel';
 import { resolveModelTarget, UserError } from '../runs/model-target';

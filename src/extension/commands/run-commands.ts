@@ -2,7 +2,7 @@
 // Everything that loads weights or runs checks goes through `whenTrusted` and starts the worker lazily (through
 // the CheckRunner); results are recorded in the store once, from the worker's answer.
 import * as vscode from 'vscode';
-import type { Results } from '../../studies/results';
+import type { Results } from '../../protocol/results';
 import type { Ctx } from '../ctx';
 import { checkAnswer, checkParams, partialAttack, persistedPath, trainParams, type CheckRequest } from '../runs/job-params';
 import { resolveModelTarget, type ModelTarget } from '../runs/model-target';

@@ -1,8 +1,8 @@
 // The editor's view of the core: parse + validate + cost (spec), design advice (advice), schema completion.
 // Providers depend on this interface, not on the modules, so the wiring lives in one place.
-import type { Analysis, Diagnostic, NodePath, Span } from '../../spec/types';
-import { analyzeText } from '../../spec/index';
-import { completionsAt } from '../../spec/schema-query';
+import type { Analysis, Diagnostic, NodePath, Span } from '../../modelfile/types';
+import { analyzeText } from '../../modelfile/index';
+import { completionsAt } from '../../modelfile/schema-query';
 import { advise, type AdviceDiagnostic } from '../../advice/index';
 
 function isAdvice(d: Diagnostic): d is AdviceDiagnostic {

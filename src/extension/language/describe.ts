@@ -1,6 +1,6 @@
 // Words and numbers the editor shows for a model: lens titles and hover text. Pure functions of the analysis,
 // no `vscode`, so every string the user sees is unit-tested in plain Node.
-import type { CostReport, Diagnostic, ExitPolicy, ExitSpec, Layer, ModelSpec, Shape } from '../../spec/types';
+import type { CostReport, Diagnostic, ExitPolicy, ExitSpec, Layer, ModelSpec, Shape } from '../../modelfile/types';
 import { layerTotals, type ExitNode, type GateNode, type LayerNode, type ModelNode } from './model-nodes';
 
 const FLOP_UNITS: readonly [number, string][] = [

@@ -1,6 +1,6 @@
 // One analysis per open model document and version, shared by diagnostics, hover, outline, lenses and fixes.
 import * as vscode from 'vscode';
-import type { Analysis, Diagnostic } from '../../spec/types';
+import type { Analysis, Diagnostic } from '../../modelfile/types';
 import type { ModelAnalyzer } from './analyzer';
 import type { Log } from '../log';
 import { modelNodes, type ModelNode } from './model-nodes';

@@ -10,7 +10,7 @@ import type {
   LayerCost,
   NodePath,
   Span,
-} from '../../spec/types';
+} from '../../modelfile/types';
 
 export type ModelNodeKind = 'layer' | 'block' | 'exit' | 'gate';
 

@@ -5,7 +5,7 @@ import { symbolDetail } from './describe';
 import type { DocumentAnalyses } from './document-analyses';
 import { guarded, type Log } from '../log';
 import type { ModelNode } from './model-nodes';
-import type { Analysis, ModelSpec } from '../../spec/types';
+import type { Analysis, ModelSpec } from '../../modelfile/types';
 
 const KIND: Record<ModelNode['kind'], vscode.SymbolKind> = {
   layer: vscode.SymbolKind.Field,

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { detectFormat } from '../../advice/format';
 import type { ResultSubject } from '../../advice/resultFindings';
 import { suggestionEdits } from '../../advice/suggestionEdit';
-import type { Suggestion } from '../../studies/results';
+import type { Suggestion } from '../../protocol/results';
 import { fixToWorkspaceEdit } from '../adapters';
 import type { DocumentAnalyses, DocumentAnalysis } from '../language/document-analyses';
 import type { Log } from '../log';

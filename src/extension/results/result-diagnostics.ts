@@ -2,7 +2,7 @@
 // Loading results from `.dynn/results/` is results-sync.ts; turning a suggestion into an edit is apply-suggestion.ts.
 import * as vscode from 'vscode';
 import { resultFindings } from '../../advice/resultFindings';
-import type { Diagnostic as Finding } from '../../spec/types';
+import type { Diagnostic as Finding } from '../../modelfile/types';
 import { fixToWorkspaceEdit, spanToRange } from '../adapters';
 import type { Config } from '../config';
 import { isModelDocument, type DocumentAnalyses } from '../language/document-analyses';

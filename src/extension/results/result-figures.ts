@@ -1,7 +1,7 @@
 // The measured figures the code lenses show, derived from the latest Results of a model file. Pure (no vscode) so
 // it is unit-tested in plain Node; the lens provider only places them.
 import { worstHijack, worstSlowdown } from '../../advice/resultFindings';
-import type { AttackResult, Results } from '../../studies/results';
+import type { AttackResult, Results } from '../../protocol/results';
 
 export interface LensFigures {
   model: string[];

@@ -3,13 +3,13 @@
 // The webview keeps nothing alive while hidden (no retainContextWhenHidden): it posts "ready" each time its
 // script starts and the controller replays the stored results.
 import * as vscode from 'vscode';
-import type { Suggestion } from '../../studies/results';
-import { buildPanelHtml } from '../../panel/html';
-import type { ReportFormat } from '../../panel/messages';
-import { createNonce } from '../../panel/nonce';
-import { buildHtmlReport, buildMarkdownReport } from '../../panel/report';
-import { PanelSession, SessionLog } from '../../panel/session';
-import type { ResultsStore } from '../../panel/store';
+import type { Suggestion } from '../../protocol/results';
+import { buildPanelHtml } from '../../panel/host/html';
+import type { ReportFormat } from '../../protocol/panel-messages';
+import { createNonce } from '../../panel/host/nonce';
+import { buildHtmlReport, buildMarkdownReport } from '../../panel/host/report';
+import { PanelSession, SessionLog } from '../../panel/host/session';
+import type { ResultsStore } from '../../panel/host/store';
 
 /** What the panel logs through; the editor's `Log` fits. */
 export type PanelLog = SessionLog;

@@ -4,9 +4,9 @@
 // file watcher) write here.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { checkResults } from '../../panel/resultsCheck';
-import type { ResultsStore as PanelResultsStore } from '../../panel/store';
-import type { Results } from '../../studies/results';
+import { checkResults } from '../../protocol/results-check';
+import type { ResultsStore as PanelResultsStore } from '../../panel/host/store';
+import type { Results } from '../../protocol/results';
 import { resultsFileName, writeResults } from '../../studies/store';
 import type { Log } from '../log';
 

@@ -3,11 +3,12 @@
 // duration, and failures shown with the worker's last words. The editor stays responsive: all compute is in the
 // worker process.
 import * as vscode from 'vscode';
-import { analyzeText } from '../../spec';
-import { LineIndex } from '../../spec/lines';
-import { locateFailure, type RunFailure } from '../../studies/failureLocation';
+import { analyzeText } from '../../modelfile';
+import { LineIndex } from '../../modelfile/lines';
+import { locateFailure } from '../../studies/failureLocation';
+import { type RunFailure } from '../../protocol/run-failure';
 import type { WorkerError } from '../../worker/client';
-import { WorkerErrorCode } from '../../worker/protocol';
+import { WorkerErrorCode } from '../../protocol/worker';
 import type { Log } from '../log';
 import type { LazyWorker } from './worker';
 

@@ -1,11 +1,11 @@
 // The parameters of the worker's study jobs (src/worker/studyJobs.ts) as the editor builds them, and the reading
 // of their answers. One place, so a change of the job contract is one file to follow.
 import * as path from 'path';
-import { checkResults } from '../../panel/resultsCheck';
-import type { AttackResult, Results } from '../../studies/results';
+import { checkResults } from '../../protocol/results-check';
+import type { AttackResult, Results } from '../../protocol/results';
 import { resultsPath } from '../../studies/store';
-import type { StudyName } from '../../studies/studyNames';
-import type { CheckParams, ModelParams, TrainParams } from '../../worker/studyJobs';
+import type { StudyName } from '../../protocol/study-names';
+import type { CheckParams, ModelParams, TrainParams } from '../../protocol/jobs';
 import type { ModelTarget } from './model-target';
 
 export interface CheckRequest {

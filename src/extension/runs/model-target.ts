@@ -3,7 +3,7 @@
 // (unsaved edits included; nothing is saved behind the user's back); a file with errors is refused with how many
 // and where.
 import * as vscode from 'vscode';
-import type { Analysis, ModelSpec } from '../../spec/types';
+import type { Analysis, ModelSpec } from '../../modelfile/types';
 import type { DocumentAnalyses } from '../language/document-analyses';
 import { isModelDocument } from '../language/document-analyses';
 

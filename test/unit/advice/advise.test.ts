@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { advise, adviceForNode, RULES, type Rule } from '../../../src/advice';
-import { analyzeText } from '../../../src/spec';
+import { analyzeText } from '../../../src/modelfile';
 import { applyFix, check, model } from './helpers';
 
 const root = path.resolve(__dirname, '../../../..');

@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { type EditTarget, formatNumber, insertMappingEntry, insertSequenceItem, removeSequenceItem, renderInline, setMappingEntry } from '../../../src/advice/edits';
 import { applyEdits, detectFormat, parsesCleanly } from '../../../src/advice/format';
-import { analyzeText } from '../../../src/spec';
-import type { NodePath, TextEdit } from '../../../src/spec/types';
+import { analyzeText } from '../../../src/modelfile';
+import type { NodePath, TextEdit } from '../../../src/modelfile/types';
 
 /** An EditTarget over any text, located by the real parser (so spans are what the editor sees). */
 function target(text: string, fileName = 'x.dynn.yaml'): EditTarget {

@@ -2,8 +2,8 @@
 import * as assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { advise, applyEdits, type AdviceDiagnostic } from '../../../src/advice';
-import { analyzeText } from '../../../src/spec';
-import type { Analysis } from '../../../src/spec/types';
+import { analyzeText } from '../../../src/modelfile';
+import type { Analysis } from '../../../src/modelfile/types';
 
 export interface ModelParts {
   input?: string;

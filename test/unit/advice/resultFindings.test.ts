@@ -4,9 +4,9 @@ import { parse } from 'yaml';
 import { detectFormat, applyEdits, parsesCleanly } from '../../../src/advice/format';
 import { HIJACK_CODE, SLOWDOWN_CODE, resultFindings, worstHijack, worstSlowdown, type ResultSubject } from '../../../src/advice/resultFindings';
 import { suggestionEdits } from '../../../src/advice/suggestionEdit';
-import { analyzeText } from '../../../src/spec';
-import type { NodePath } from '../../../src/spec/types';
-import type { Results, Suggestion } from '../../../src/studies/results';
+import { analyzeText } from '../../../src/modelfile';
+import type { NodePath } from '../../../src/modelfile/types';
+import type { Results, Suggestion } from '../../../src/protocol/results';
 import { LENS_FIXTURE } from '../extension/fixture';
 import { cloneResults } from '../panel/fixtures';
 

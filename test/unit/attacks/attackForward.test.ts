@@ -10,8 +10,8 @@ import { averageObjective, gateObjective, hijackObjective, type Objective, objec
 import { buildFrozenForward, frozenForwardFor } from '../../../src/engine/attackForward';
 import { avgPoolFast, convInputGrad, flipConvFilter, maxPoolFast } from '../../../src/engine/fastgrad';
 import { buildModel, buildStaticTwin, type Network } from '../../../src/engine/network';
-import { analyzeText } from '../../../src/spec';
-import type { ModelSpec } from '../../../src/spec/types';
+import { analyzeText } from '../../../src/modelfile';
+import type { ModelSpec } from '../../../src/modelfile/types';
 import { twoExitModel, useCpu } from './models';
 
 const SPEC = `

@@ -9,7 +9,7 @@ import { exitDecider } from '../../../src/attacks/policy';
 import type { AttackConfig } from '../../../src/attacks/types';
 import { buildModel } from '../../../src/engine/network';
 import { policyFromSpec } from '../../../src/engine/policy';
-import { analyzeText } from '../../../src/spec';
+import { analyzeText } from '../../../src/modelfile';
 import { useCpu } from './models';
 
 const SPEC = `

@@ -8,7 +8,7 @@ import { attack } from '../../../src/attacks/attack';
 import { randomNoise } from '../../../src/attacks/sanity';
 import type { AttackConfig } from '../../../src/attacks/types';
 import { buildModel, type Network } from '../../../src/engine/network';
-import { analyzeText } from '../../../src/spec';
+import { analyzeText } from '../../../src/modelfile';
 import { accuracy, cyclingLabels, trainedBlobModel, useCpu } from './models';
 
 const TOL = 1e-6;

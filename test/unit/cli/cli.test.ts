@@ -5,8 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { advise } from '../../../src/advice';
 import type { Command } from '../../../src/cli/command';
-import { analyzeText } from '../../../src/spec';
-import { LineIndex } from '../../../src/spec/lines';
+import { analyzeText } from '../../../src/modelfile';
+import { LineIndex } from '../../../src/modelfile/lines';
 import { model } from '../advice/helpers';
 import { runCli, type CliRun } from './runCli';
 

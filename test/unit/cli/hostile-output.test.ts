@@ -9,7 +9,7 @@ import { summaryText } from '../../../src/cli/commands/check';
 import { trainSummaryText } from '../../../src/cli/commands/train';
 import { encodeNpy } from '../../../src/engine/data/npy';
 import { encodeZip } from '../../../src/engine/data/zip';
-import { buildMarkdownReport } from '../../../src/panel/report';
+import { buildMarkdownReport } from '../../../src/panel/host/report';
 import { makeResults } from '../panel/fixtures';
 import { runCli } from './runCli';
 

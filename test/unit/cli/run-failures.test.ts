@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeNpy } from '../../../src/engine/data/npy';
-import { LineIndex } from '../../../src/spec/lines';
+import { LineIndex } from '../../../src/modelfile/lines';
 import { runCli } from './runCli';
 
 const run = runCli;

@@ -10,8 +10,8 @@ export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] ?? Infinity);
 }
 
-import { analyzeText } from '../../../src/spec';
-import type { ModelSpec } from '../../../src/spec/types';
+import { analyzeText } from '../../../src/modelfile';
+import type { ModelSpec } from '../../../src/modelfile/types';
 
 /** Parses a model file text and fails loudly on any error diagnostic (tests must start from valid specs). */
 export function specFrom(text: string): ModelSpec {

@@ -1,8 +1,8 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { analyzeText } from '../../../src/spec';
-import { computeCost } from '../../../src/spec/cost';
-import type { ModelSpec } from '../../../src/spec/types';
+import { analyzeText } from '../../../src/modelfile';
+import { computeCost } from '../../../src/modelfile/cost';
+import type { ModelSpec } from '../../../src/modelfile/types';
 import { assertFitsInMemory, availableBytes, estimateMemory, MemoryError } from '../../../src/engine/memory';
 import { trainModel } from '../../../src/engine/train';
 import { useCpuBackend } from './helpers';

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { buildModel, buildStaticTwin } from '../../../src/engine/network';
-import { computeCost } from '../../../src/spec';
+import { computeCost } from '../../../src/modelfile';
 import { specFrom, TINY_YAML, tinyData, useCpuBackend } from './helpers';
 
 describe('engine/network', () => {

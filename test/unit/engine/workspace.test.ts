@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkRunOutputs, workspaceDir, workspaceOutput, WorkspaceError } from '../../../src/engine/workspace';
 import { writeResults, writeWorkspaceFile } from '../../../src/studies/store';
-import type { Results } from '../../../src/studies/results';
+import type { Results } from '../../../src/protocol/results';
 
 describe('engine/workspace: .dynn is confined to the workspace', () => {
   let base: string;

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { advise } from '../../../src/advice/index';
 import { expandDefaults, parseTemplates } from '../../../src/extension/language/templates';
-import { analyzeText } from '../../../src/spec/index';
+import { analyzeText } from '../../../src/modelfile/index';
 
 const SNIPPETS = path.resolve(__dirname, '../../../../snippets/dynn.code-snippets');
 

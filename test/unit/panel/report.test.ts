@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { buildHtmlReport, buildMarkdownReport, jsonForScript, markdownTable, REPORT_DATA_ID, scriptForInline } from '../../../src/panel/report';
+import { buildHtmlReport, buildMarkdownReport, jsonForScript, markdownTable, REPORT_DATA_ID, scriptForInline } from '../../../src/panel/host/report';
 import { cloneResults, makeResults } from './fixtures';
 
 const NONCE = 'AAAAAAAAAAAAAAAAAAAAAA==';

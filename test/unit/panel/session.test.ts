@@ -1,8 +1,8 @@
 import * as assert from 'assert';
-import type { ReportFormat, ToWebview } from '../../../src/panel/messages';
-import { PanelSession, SessionPorts } from '../../../src/panel/session';
-import { MemoryResultsStore } from '../../../src/panel/store';
-import type { Suggestion } from '../../../src/studies/results';
+import type { ReportFormat, ToWebview } from '../../../src/protocol/panel-messages';
+import { PanelSession, SessionPorts } from '../../../src/panel/host/session';
+import { MemoryResultsStore } from '../../../src/panel/host/store';
+import type { Suggestion } from '../../../src/protocol/results';
 import { makeResults, SPEC_HASH } from './fixtures';
 
 const KEY = 'file:///w/m.dynn.yaml';

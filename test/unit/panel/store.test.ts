@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { MemoryResultsStore } from '../../../src/panel/store';
+import { MemoryResultsStore } from '../../../src/panel/host/store';
 import { makeResults } from './fixtures';
 
 describe('panel MemoryResultsStore', () => {

@@ -8,9 +8,9 @@ import * as tf from '@tensorflow/tfjs';
 import { loadOrTrain } from '../../../src/engine/cache';
 import { loadData } from '../../../src/engine/data';
 import { Network } from '../../../src/engine/network';
-import { checkResults } from '../../../src/panel/resultsCheck';
+import { checkResults } from '../../../src/protocol/results-check';
 import { CheckInputError, runCheck } from '../../../src/studies/check';
-import type { AttackResult, Results } from '../../../src/studies/results';
+import type { AttackResult, Results } from '../../../src/protocol/results';
 import { tempWorkspace, tinyAnalysis } from './helpers';
 
 const SCHEMA = path.join(__dirname, '..', '..', '..', '..', 'docs', 'results.schema.json');

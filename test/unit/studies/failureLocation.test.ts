@@ -1,9 +1,10 @@
 // Each kind of run failure is pinned to the node of the model file it belongs to, by the text of that node's span.
 import * as assert from 'node:assert/strict';
-import { analyzeText } from '../../../src/spec';
+import { analyzeText } from '../../../src/modelfile';
 import { DataError } from '../../../src/engine/data/errors';
 import { MemoryError } from '../../../src/engine/memory';
-import { classifyFailure, locateFailure, locatedErrorLine, parseRunFailure, type RunFailure } from '../../../src/studies/failureLocation';
+import { classifyFailure, locateFailure, locatedErrorLine } from '../../../src/studies/failureLocation';
+import { parseRunFailure, type RunFailure } from '../../../src/protocol/run-failure';
 
 const MODEL = `dynn: 1
 name: located

@@ -3,8 +3,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { analyzeText } from '../../../src/spec';
-import type { ModelSpec } from '../../../src/spec/types';
+import { analyzeText } from '../../../src/modelfile';
+import type { ModelSpec } from '../../../src/modelfile/types';
 import { tinyMnistModel } from '../../fixtures/tiny-mnist';
 
 export const TINY_MNIST_YAML = tinyMnistModel({ name: 'tiny-mnist', threshold: 0.5, epochs: 2, samples: 48, pgdEps: [0.05, 0.2], slowdown: true });

@@ -8,7 +8,7 @@ import { designChoices, generationEfficiency, mechanismAttack, transferAsymmetry
 import { accuracy, gateFiringRate, hijackRates, paretoMask, successCount, successRate, summarizePass } from '../../../src/studies/metrics';
 import { executedFlopsFlag } from '../../../src/studies/figures';
 import type { ExitRecording } from '../../../src/studies/recording';
-import type { AttackResult, Results, SweepPoint } from '../../../src/studies/results';
+import type { AttackResult, Results, SweepPoint } from '../../../src/protocol/results';
 import { suggestFromSweep, MAX_CLEAN_DROP } from '../../../src/studies/suggestions';
 import { currentDesign, exitDesignGrid, gateDesignGrid, replayDesign, replayFlops, type DesignGeometry, type EvaluatedDesign } from '../../../src/studies/sweep';
 import { tinyAnalysis } from './helpers';
@@ -288,7 +288,7 @@ describe('studies: sweeps of a gated model', () => {
   it('measures gate-threshold designs with the callback, one gate at a time, each a single file edit', async () => {
     const fs = await import('node:fs');
     const path = await import('node:path');
-    const { analyzeText } = await import('../../../src/spec');
+    const { analyzeText } = await import('../../../src/modelfile');
     const { runSweep, geometryOf, costsFromReport } = await import('../../../src/studies/sweep');
     const file = path.join(__dirname, '..', '..', '..', '..', 'examples', 'skipnet-gated.dynn.yaml');
     const analysis = analyzeText(fs.readFileSync(file, 'utf8'), { fileName: file });

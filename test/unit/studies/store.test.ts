@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Results } from '../../../src/studies/results';
+import type { Results } from '../../../src/protocol/results';
 import { resultsFileName, resultsPath, writeFileAtomic, writeResults } from '../../../src/studies/store';
 
 function minimal(name: string, accuracy: number): Results {

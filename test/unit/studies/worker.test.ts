@@ -4,10 +4,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
-import type { Results } from '../../../src/studies/results';
+import type { Results } from '../../../src/protocol/results';
 import type { TrainSummary } from '../../../src/studies/train';
 import { WorkerClient, WorkerError } from '../../../src/worker/client';
-import { WorkerErrorCode } from '../../../src/worker/protocol';
+import { WorkerErrorCode } from '../../../src/protocol/worker';
 import { tempWorkspace } from './helpers';
 
 const WORKER = path.join(__dirname, '..', '..', '..', 'src', 'worker', 'main.js');

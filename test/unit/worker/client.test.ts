@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { childEnv, childExecArgv } from '../../../src/worker/client';
 import { findNonJson } from '../../../src/worker/plainJson';
-import { TEST_JOBS_ENV } from '../../../src/worker/protocol';
+import { TEST_JOBS_ENV } from '../../../src/protocol/worker';
 
 describe('worker client helpers', () => {
   it('passes only allow-listed environment variables, plus explicit extras', () => {

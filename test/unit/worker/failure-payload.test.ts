@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeNpy } from '../../../src/engine/data/npy';
 import { WorkerClient } from '../../../src/worker/client';
-import { WorkerErrorCode } from '../../../src/worker/protocol';
+import { WorkerErrorCode } from '../../../src/protocol/worker';
 import { failure } from './failure';
 
 const WORKER = path.join(__dirname, '..', '..', '..', 'src', 'worker', 'main.js');

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { WorkerClient, type WorkerClientOptions } from '../../../src/worker/client';
-import { TEST_JOBS_ENV, WorkerErrorCode } from '../../../src/worker/protocol';
+import { TEST_JOBS_ENV, WorkerErrorCode } from '../../../src/protocol/worker';
 import { failure } from './failure';
 import type { Progress } from '../../../src/engine/types';
 

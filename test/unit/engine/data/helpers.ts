@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { DataSpec, ModelSpec } from '../../../../src/spec/types';
+import type { DataSpec, ModelSpec } from '../../../../src/modelfile/types';
 
 export function specWith(data: Omit<DataSpec, 'path'> & Record<string, unknown>, input: { shape: number[]; range?: [number, number] } = { shape: [4, 4, 1] }, classes = 3): ModelSpec {
   return {

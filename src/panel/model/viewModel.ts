@@ -1,0 +1,56 @@
+// Everything the panel and the reports show, shaped from one Results document.
+import type { Results } from '../../protocol/results';
+import { isStale } from '../../protocol/panel-messages';
+import type { BarChartModel, LineChartModel, ScatterChartModel, TableModel } from './charts';
+import { eecChart, exitDistributionChart, flopsChart } from './exits';
+import { allFlags, FlagView } from './flags';
+import { robustAccuracyChart } from './robustness';
+import { suggestionViews, SuggestionView } from './suggestions';
+import { sweepCharts } from './sweep';
+import { attackTable, cleanTable, efficiencyTable, findingsTable, gateTable, hijackTable, perExitTable, provenanceRows } from './tables';
+import { Heatmap, transferHeatmaps } from './transfer';
+
+export interface PanelView {
+  title: string;
+  provenance: [string, string][];
+  /** The results were computed from another version of the model file. */
+  stale: boolean;
+  flags: FlagView[];
+  clean: TableModel;
+  attacks: TableModel;
+  robustAccuracy: LineChartModel;
+  exitDistribution: BarChartModel;
+  flops: BarChartModel;
+  eec: LineChartModel;
+  perExit: TableModel;
+  gates: TableModel | undefined;
+  hijack: TableModel | undefined;
+  transfer: Heatmap[];
+  efficiency: TableModel | undefined;
+  sweeps: ScatterChartModel[];
+  suggestions: SuggestionView[];
+  findings: TableModel | undefined;
+}
+
+export function buildPanelView(r: Results, currentSpecHash: string | null): PanelView {
+  return {
+    title: `${r.model.name}: robustness results`,
+    provenance: provenanceRows(r),
+    stale: isStale(r.model.specHash, currentSpecHash),
+    flags: allFlags(r),
+    clean: cleanTable(r),
+    attacks: attackTable(r),
+    robustAccuracy: robustAccuracyChart(r),
+    exitDistribution: exitDistributionChart(r),
+    flops: flopsChart(r),
+    eec: eecChart(r),
+    perExit: perExitTable(r),
+    gates: gateTable(r),
+    hijack: hijackTable(r),
+    transfer: transferHeatmaps(r),
+    efficiency: efficiencyTable(r),
+    sweeps: sweepCharts(r),
+    suggestions: suggestionViews(r),
+    findings: findingsTable(r),
+  };
+}

@@ -1,0 +1,64 @@
+// The worker's jobs as both sides see them: the parameters the editor sends (`train`, `check`, `study`, `info`)
+// and what `info` answers. The worker validates raw parameters against these (src/worker/studyJobs.ts,
+// builtinJobs.ts); the editor builds them (src/extension/runs/job-params.ts).
+import type { StudyName } from './study-names';
+
+/** Which backend runs the tensors, and why it was chosen (shown beside every result). */
+export interface BackendInfo {
+  name: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu' | 'webgl';
+  /** Human sentence, e.g. "tfjs-node-gpu not installed; tfjs-node not installed; wasm with SIMD". */
+  reason: string;
+  /** Package versions that matter for reproducing a number. */
+  versions: Record<string, string>;
+}
+
+export interface ModelParams {
+  /** Model file, workspace-relative (or absolute inside the workspace). */
+  file: string;
+  /** Absolute path of the workspace folder (holds .dynn/). */
+  workspaceRoot: string;
+  /** Document text to use instead of the file on disk (unsaved editor buffer). */
+  text?: string;
+  backend?: string;
+}
+
+export interface TrainParams extends ModelParams {
+  staticTwin?: boolean;
+}
+
+export interface CheckParams extends ModelParams {
+  attacks?: string[];
+  eps?: number[];
+  samples?: number;
+  steps?: number;
+  seed?: number;
+  studies?: StudyName[];
+  /** Evaluate the paper's findings (the `study` job sets it by default). */
+  findings?: boolean;
+  /** Write .dynn/results/<model>.json (default true). */
+  save?: boolean;
+}
+
+export interface InfoParams {
+  /** Backend preference ('auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'); default 'auto'. */
+  backend?: string;
+  /** Start the backend (loads TF.js, ~1 s). When false only cheap probes run. Default true. */
+  activate?: boolean;
+}
+
+export interface InfoResult {
+  process: {
+    pid: number;
+    node: string;
+    platform: string;
+    arch: string;
+    cpus: number;
+    totalMemoryBytes: number;
+    rssBytes: number;
+  };
+  jobs: string[];
+  /** What each backend probe found (installed, device present). */
+  probes: { name: string; available: boolean; note: string }[];
+  /** The backend in use after activation (absent when activate is false). */
+  backend?: BackendInfo;
+}
