@@ -87,7 +87,7 @@ export class Ctx implements vscode.Disposable {
     this.own(vscode.languages.registerCodeActionsProvider(MODEL_SELECTOR, new ModelQuickFixProvider(analyses, log), ModelQuickFixProvider.metadata));
     this.own(vscode.languages.registerCompletionItemProvider(YAML_SELECTOR, new YamlCompletionProvider(this.analyzer, log), ...COMPLETION_TRIGGERS));
     // Before the diagnostics, so a file's saved results are asked for before its first result findings.
-    this.own(new ResultsSync(analyses, this.results));
+    this.own(new ResultsSync(analyses, this.results, () => this.runner.runningOn()));
     const resultDiagnostics = this.own(new ResultDiagnostics(analyses, this.results, this.config, log));
     this.own(vscode.languages.registerCodeActionsProvider(MODEL_SELECTOR, resultDiagnostics, ResultDiagnostics.metadata));
     // The panel's serializer must exist at activation so a reloaded window gets its panels back from the store.

@@ -1,6 +1,7 @@
 // The worker's jobs as both sides see them: the parameters the editor sends (`train`, `check`, `study`, `info`)
 // and what `info` answers. The worker validates raw parameters against these (src/worker/studyJobs.ts,
 // builtinJobs.ts); the editor builds them (src/extension/runs/job-params.ts).
+import type { Results } from './results';
 import type { StudyName } from './study-names';
 
 /** Which backend runs the tensors, and why it was chosen (shown beside every result). */
@@ -61,4 +62,10 @@ export interface InfoResult {
   probes: { name: string; available: boolean; note: string }[];
   /** The backend in use after activation (absent when activate is false). */
   backend?: BackendInfo;
+}
+
+/** What the `check` and `study` jobs answer: the results, and the file they were saved to (absent with save: false). */
+export interface CheckAnswer {
+  results: Results;
+  savedTo?: string;
 }

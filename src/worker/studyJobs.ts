@@ -5,10 +5,9 @@
 import * as path from 'node:path';
 import { checkRunOutputs } from '../engine/workspace';
 import { analyzeText } from '../modelfile';
-import type { CheckParams, ModelParams, TrainParams } from '../protocol/jobs';
+import type { CheckAnswer, CheckParams, ModelParams, TrainParams } from '../protocol/jobs';
 import { STUDY_NAMES, type StudyName } from '../protocol/study-names';
 import { defaultStudiesFor } from '../studies/importedSpec';
-import type { Results } from '../protocol/results';
 import type { TrainSummary } from '../studies/train';
 import { readModelFile, type LoadedModelFile } from '../studies/modelFile';
 import { InvalidParamsError, expectObject, noExtraKeys, optionalNumber, registerJob, requireString, type JobContext } from './jobs';
@@ -112,16 +111,14 @@ async function loadModel(p: ModelParams): Promise<LoadedModelFile> {
   return { spec: analysis.spec, specHash: analysis.specHash, file: path.relative(p.workspaceRoot, absolute).split(path.sep).join('/'), absolute };
 }
 
-async function runCheckJob(p: CheckParams, ctx: JobContext, defaults: { studies: readonly StudyName[]; findings: boolean }): Promise<Results> {
+async function runCheckJob(p: CheckParams, ctx: JobContext, defaults: { studies: readonly StudyName[]; findings: boolean }): Promise<CheckAnswer> {
   const model = await loadModel(p);
-  const { runCheck, CheckInputError } = await import('../studies/check');
-  const { resultsPath, writeResults } = await import('../studies/store');
-  // Before any compute: a refusal after a long run would lose it.
-  checkRunOutputs(p.workspaceRoot, p.save !== false ? [resultsPath(p.workspaceRoot, model.spec.name)] : []);
-  let results: Results;
+  const { runAndSave } = await import('../studies/runAndSave');
+  const { CheckInputError } = await import('../studies/check');
   try {
-    results = await runCheck(
-      { spec: model.spec, specHash: model.specHash, file: model.file, workspaceRoot: p.workspaceRoot },
+    const { results, savedTo } = await runAndSave(
+      model,
+      p.workspaceRoot,
       {
         ...(p.attacks ? { attacks: p.attacks } : {}),
         ...(p.eps ? { eps: p.eps } : {}),
@@ -136,13 +133,14 @@ async function runCheckJob(p: CheckParams, ctx: JobContext, defaults: { studies:
         onAttackResult: (r) => ctx.partial({ kind: 'attack', result: r }),
         cancel: ctx.cancel,
       },
+      { save: p.save !== false },
     );
+    if (savedTo !== undefined) ctx.log('info', `results written to ${savedTo}`);
+    return savedTo !== undefined ? { results, savedTo } : { results };
   } catch (e) {
     if (e instanceof CheckInputError) throw new InvalidParamsError(e.message);
     throw e;
   }
-  if (p.save !== false) ctx.log('info', `results written to ${writeResults(p.workspaceRoot, results)}`);
-  return results;
 }
 
 registerJob<TrainParams, TrainSummary>(
@@ -165,5 +163,5 @@ registerJob<TrainParams, TrainSummary>(
   parseTrainParams,
 );
 
-registerJob<CheckParams, Results>('check', (p, ctx) => runCheckJob(p, ctx, { studies: [], findings: false }), parseCheckParams);
-registerJob<CheckParams, Results>('study', (p, ctx) => runCheckJob(p, ctx, { studies: STUDY_NAMES, findings: true }), parseStudyParams);
+registerJob<CheckParams, CheckAnswer>('check', (p, ctx) => runCheckJob(p, ctx, { studies: [], findings: false }), parseCheckParams);
+registerJob<CheckParams, CheckAnswer>('study', (p, ctx) => runCheckJob(p, ctx, { studies: STUDY_NAMES, findings: true }), parseStudyParams);

@@ -9,8 +9,7 @@ import type { CheckOptions } from '../../studies/check';
 import type { StudyName } from '../../protocol/study-names';
 import { ModelFileError, readModelFile } from '../../studies/modelFile';
 import type { Results } from '../../protocol/results';
-import { resultsPath, writeResults, writeWorkspaceFile } from '../../studies/store';
-import { checkRunOutputs } from '../../engine/workspace';
+import { writeWorkspaceFile } from '../../studies/store';
 import { UsageError, type Command, type CommandInput, type OptionSpec } from '../command';
 import type { Output } from '../io';
 import { forTerminal } from '../../modelfile/display';
@@ -154,9 +153,6 @@ export async function runCheckCommand({ values, positionals, io }: CommandInput,
   }
   const jsonFile = jsonOut !== undefined && jsonOut !== '-' ? path.resolve(io.cwd, jsonOut) : undefined;
   const mdFile = mdOut !== undefined ? path.resolve(io.cwd, mdOut) : undefined;
-  const outputs = [resultsPath(root, loaded.spec.name), ...(jsonFile !== undefined ? [jsonFile] : []), ...(mdFile !== undefined ? [mdFile] : [])];
-  // Every place the run writes is checked now: a refusal after a long run would lose it.
-  if (refusedWorkspace(() => checkRunOutputs(root, outputs), io.stderr, verb)) return 1;
   const tty = io.stderr.isTTY === true;
   const progress = progressPrinter(io.stderr, tty);
   const options: CheckOptions = {
@@ -171,10 +167,19 @@ export async function runCheckCommand({ values, positionals, io }: CommandInput,
     onProgress: (p) => progress.update(p),
   };
   // Loaded here so that other verbs never pay for TF.js.
-  const { runCheck, CheckInputError } = await import('../../studies/check');
+  const { runAndSave } = await import('../../studies/runAndSave');
+  const { CheckInputError } = await import('../../studies/check');
   let results: Results;
+  let saved: string | undefined;
   try {
-    results = await runCheck({ spec: loaded.spec, specHash: loaded.specHash, file: loaded.file, workspaceRoot: root }, options);
+    ({ results, savedTo: saved } = await runAndSave(loaded, root, options, {
+      alsoWrites: [...(jsonFile !== undefined ? [jsonFile] : []), ...(mdFile !== undefined ? [mdFile] : [])],
+      // The figures reach stdout first: should a folder have changed during the run, they are not lost with the files.
+      beforeSave: (r) => {
+        progress.done();
+        io.stdout.write(jsonOut === '-' ? `${JSON.stringify(r, null, 1)}\n` : summaryText(r));
+      },
+    }));
   } catch (e) {
     progress.done();
     const failure = locatableFailure(e);
@@ -192,14 +197,8 @@ export async function runCheckCommand({ values, positionals, io }: CommandInput,
     }
     throw e;
   }
-  progress.done();
-  // The figures reach stdout first: should a folder have changed during the run, they are not lost with the files.
-  if (jsonOut === '-') io.stdout.write(`${JSON.stringify(results, null, 1)}\n`);
-  else io.stdout.write(summaryText(results));
-  let saved = '';
   const written = !refusedWorkspace(
     () => {
-      saved = writeResults(root, results);
       if (jsonFile !== undefined) writeWorkspaceFile(root, jsonFile, `${JSON.stringify(results, null, 1)}\n`);
       if (mdFile !== undefined) writeWorkspaceFile(root, mdFile, buildMarkdownReport(results));
     },
@@ -207,7 +206,7 @@ export async function runCheckCommand({ values, positionals, io }: CommandInput,
     verb,
   );
   if (!written) return 1;
-  io.stderr.write(`results: ${path.relative(io.cwd, saved) || saved}\n`);
+  if (saved !== undefined) io.stderr.write(`results: ${path.relative(io.cwd, saved) || saved}\n`);
   const outcomes = checkBars(results, bars);
   const failed = outcomes.filter((o) => !o.passed);
   for (const o of failed) io.stderr.write(`dynn-lens ${verb}: --fail-under ${o.bar.text} not met: ${o.message}\n`);

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { Results } from '../../protocol/results';
 import type { Ctx } from '../ctx';
-import { checkAnswer, checkParams, partialAttack, persistedPath, trainParams, type CheckRequest } from '../runs/job-params';
+import { checkAnswer, checkParams, partialAttack, trainParams, type CheckRequest } from '../runs/job-params';
 import { resolveModelTarget, type ModelTarget } from '../runs/model-target';
 import { ResultsPanel } from '../results/results-panel';
 import { whenTrusted } from '../trust';
@@ -24,9 +24,9 @@ export async function runAndStore(ctx: Ctx, target: ModelTarget, job: 'check' | 
     },
   });
   if (!outcome.ok) return undefined;
-  const results = checkAnswer(outcome.result);
-  // The worker saved them (atomically) under .dynn/results/; the store only needs to know.
-  const written = ctx.results.record(target.uri, results, persistedPath(target, results));
+  const { results, savedTo } = checkAnswer(outcome.result);
+  // The worker saved them (atomically) under .dynn/results/ and says where; the store only needs to know.
+  const written = ctx.results.record(target.uri, results, savedTo);
   ctx.log.info(
     `Results of ${results.model.name}: clean ${(100 * results.clean.accuracy).toFixed(1)}%, ${results.attacks.length} attack runs, ${results.suggestions.length} suggestions, ` +
       `backend ${results.provenance.backend}, ${results.provenance.samples} samples, ${results.provenance.seconds.toFixed(1)} s${written ? `; saved to ${written}` : ''}`,

@@ -32,6 +32,11 @@ export async function readResultsFile(uri: vscode.Uri): Promise<Results> {
 
 export class ModelResultsStore implements PanelResultsStore, vscode.Disposable {
   private readonly byFile = new Map<string, Results>();
+  /**
+   * Results files a run wrote and this store recorded from the run's answer, with their modification time then:
+   * the file watcher's echo of that write is not read a second time.
+   */
+  private readonly ownWrites = new Map<string, number>();
   private readonly changed = new vscode.EventEmitter<string>();
   /** Fires with the key (model file URI string) whose results changed. */
   readonly onDidChange = this.changed.event;
@@ -63,11 +68,33 @@ export class ModelResultsStore implements PanelResultsStore, vscode.Disposable {
    */
   record(fileUri: vscode.Uri, results: Results, persistedAt?: string): string | undefined {
     this.set(fileUri.toString(), results);
-    if (persistedAt !== undefined) return persistedAt;
+    if (persistedAt !== undefined) {
+      void this.noteOwnWrite(vscode.Uri.file(persistedAt));
+      return persistedAt;
+    }
     const target = resultsFileUri(fileUri, results.model.name);
     if (!target || target.scheme !== 'file') return undefined;
     const root = path.dirname(path.dirname(path.dirname(target.fsPath)));
     return writeResults(root, results, target.fsPath);
+  }
+
+  private async noteOwnWrite(file: vscode.Uri): Promise<void> {
+    try {
+      this.ownWrites.set(file.fsPath, (await vscode.workspace.fs.stat(file)).mtime);
+    } catch {
+      this.ownWrites.delete(file.fsPath); // gone already: a later file there is someone else's
+    }
+  }
+
+  /** Whether `file` is still exactly the results file a recorded run wrote (then the store holds its results). */
+  async isOwnWrite(file: vscode.Uri): Promise<boolean> {
+    const known = this.ownWrites.get(file.fsPath);
+    if (known === undefined) return false;
+    try {
+      return (await vscode.workspace.fs.stat(file)).mtime === known;
+    } catch {
+      return false;
+    }
   }
 
   /**

@@ -1,5 +1,7 @@
 // Keeps the results store in step with `.dynn/results/`: a model file's saved results are loaded when the file is
 // first analysed, and reloaded when its results file changes on disk (written by the CLI or another window).
+// A run started here reaches the store once, through its answer: the watcher's echo of the worker's write (while
+// the run is on, or the file as the run left it) is not read again.
 import * as vscode from 'vscode';
 import { isModelDocument, type DocumentAnalyses } from '../language/document-analyses';
 import { resultsFileUri, type ModelResultsStore } from './results-store';
@@ -12,6 +14,8 @@ export class ResultsSync implements vscode.Disposable {
   constructor(
     private readonly analyses: DocumentAnalyses,
     private readonly store: ModelResultsStore,
+    /** The model file a run is working on now, if any (its results arrive with the run's answer). */
+    private readonly runningOn: () => vscode.Uri | undefined,
   ) {
     this.subscriptions.push(
       analyses.onDidAnalyze((uri) => {
@@ -33,14 +37,14 @@ export class ResultsSync implements vscode.Disposable {
     void this.store.loadPersisted(doc.uri, spec.name);
   }
 
-  /** A results file changed on disk: reload it for every open model file it may belong to. */
+  /** A results file changed on disk: reload it for every open model file it may belong to, unless a run of ours wrote it. */
   private reloadFrom(file: vscode.Uri): void {
     for (const doc of vscode.workspace.textDocuments) {
       if (!isModelDocument(doc)) continue;
       const spec = this.analyses.peek(doc.uri)?.analysis.spec;
-      if (spec && resultsFileUri(doc.uri, spec.name)?.toString() === file.toString()) {
-        void this.store.loadPersisted(doc.uri, spec.name, true);
-      }
+      if (!spec || resultsFileUri(doc.uri, spec.name)?.toString() !== file.toString()) continue;
+      if (this.runningOn()?.toString() === doc.uri.toString()) continue;
+      void this.store.isOwnWrite(file).then((own) => (own ? undefined : this.store.loadPersisted(doc.uri, spec.name, true)));
     }
   }
 

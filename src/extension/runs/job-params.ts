@@ -3,9 +3,8 @@
 import * as path from 'path';
 import { checkResults } from '../../protocol/results-check';
 import type { AttackResult, Results } from '../../protocol/results';
-import { resultsPath } from '../../studies/store';
 import type { StudyName } from '../../protocol/study-names';
-import type { CheckParams, ModelParams, TrainParams } from '../../protocol/jobs';
+import type { CheckAnswer, CheckParams, ModelParams, TrainParams } from '../../protocol/jobs';
 import type { ModelTarget } from './model-target';
 
 export interface CheckRequest {
@@ -48,16 +47,17 @@ export function trainParams(target: ModelTarget, backend: string): TrainParams {
   return modelParams(target, backend);
 }
 
-/** Where the worker saved the results (it writes them unless told not to). */
-export function persistedPath(target: ModelTarget, results: Results): string {
-  return resultsPath(target.folder.uri.fsPath, results.model.name);
-}
-
-/** Checks that a job's answer is a Results document before it reaches the store. */
-export function checkAnswer(answer: unknown): Results {
-  const problems = checkResults(answer);
+/**
+ * Checks a check/study job's answer before it reaches the store: the results are a Results document (the one check
+ * on their way in from the worker), and `savedTo` is the file the worker wrote, if any.
+ */
+export function checkAnswer(answer: unknown): CheckAnswer {
+  const o = (typeof answer === 'object' && answer !== null ? answer : {}) as Partial<Record<keyof CheckAnswer, unknown>>;
+  const problems = checkResults(o.results);
   if (problems.length > 0) throw new Error(`the worker answered with malformed results: ${problems.slice(0, 3).join('; ')}`);
-  return answer as Results;
+  if (o.savedTo !== undefined && typeof o.savedTo !== 'string') throw new Error('the worker answered with a results path that is not a string');
+  const results = o.results as Results;
+  return typeof o.savedTo === 'string' ? { results, savedTo: o.savedTo } : { results };
 }
 
 /** A partial result of a check job: one attack result as soon as it is measured. */

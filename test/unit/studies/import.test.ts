@@ -17,6 +17,7 @@ import { ensureBackend } from '../../../src/studies/backendChoice';
 import { CheckInputError, runCheck } from '../../../src/studies/check';
 import { defaultStudiesFor, withImportedExits } from '../../../src/studies/importedSpec';
 import type { Results } from '../../../src/protocol/results';
+import type { CheckAnswer } from '../../../src/protocol/jobs';
 import { STUDY_NAMES } from '../../../src/protocol/study-names';
 import { exitDesignGrid } from '../../../src/studies/sweep';
 import { NotTrainableError, runTrain } from '../../../src/studies/train';
@@ -235,7 +236,7 @@ describe('studies: checks of an imported Layers model', function () {
     const client = new WorkerClient({ workerPath: WORKER });
     try {
       const params = { file, workspaceRoot: root, backend: 'cpu' };
-      const r = await client.run<Results>('study', { ...params, attacks: ['pgd'], eps: [0.2], samples: 8, save: false });
+      const { results: r } = await client.run<CheckAnswer>('study', { ...params, attacks: ['pgd'], eps: [0.2], samples: 8, save: false });
       validator()(r);
       assert.equal(r.sweeps.length, 1);
       assert.equal(r.transfer.length, 0);

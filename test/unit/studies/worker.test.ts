@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import type { Results } from '../../../src/protocol/results';
+import type { CheckAnswer } from '../../../src/protocol/jobs';
 import type { TrainSummary } from '../../../src/studies/train';
 import { WorkerClient, WorkerError } from '../../../src/worker/client';
 import { WorkerErrorCode } from '../../../src/protocol/worker';
@@ -33,7 +34,7 @@ describe('studies: worker jobs', function () {
   it('check: results, progress, one partial result per attack, and the results file', async () => {
     const partial: unknown[] = [];
     const phases = new Set<string>();
-    const r = await client.run<Results>(
+    const { results: r, savedTo } = await client.run<CheckAnswer>(
       'check',
       { ...model, attacks: ['pgd', 'hijack'], eps: [0.2], samples: 16 },
       { onPartial: (d) => partial.push(d), onProgress: (p) => phases.add(p.phase) },
@@ -41,20 +42,23 @@ describe('studies: worker jobs', function () {
     assert.deepEqual(r.attacks.map((a) => a.id), ['pgd@0.2', 'hijack@0.2']);
     assert.equal(partial.length, 2);
     assert.ok(phases.has('attack'));
-    const saved = JSON.parse(fs.readFileSync(path.join(ws.root, '.dynn', 'results', 'tiny-mnist.json'), 'utf8')) as Results;
+    // The answer names the file it saved, so the editor never works the path out a second time.
+    assert.equal(savedTo, path.join(ws.root, '.dynn', 'results', 'tiny-mnist.json'));
+    const saved = JSON.parse(fs.readFileSync(savedTo, 'utf8')) as Results;
     assert.equal(saved.provenance.date, r.provenance.date);
   });
 
   it('check uses the editor text when given', async () => {
     const text = fs.readFileSync(path.join(ws.root, ws.file), 'utf8').replace('name: tiny-mnist', 'name: tiny-edited');
-    const r = await client.run<Results>('check', { ...model, text, attacks: ['pgd'], eps: [0.2], samples: 8, save: false });
-    assert.equal(r.model.name, 'tiny-edited');
+    const answer = await client.run<CheckAnswer>('check', { ...model, text, attacks: ['pgd'], eps: [0.2], samples: 8, save: false });
+    assert.equal(answer.results.model.name, 'tiny-edited');
+    assert.equal(answer.savedTo, undefined);
     assert.equal(fs.existsSync(path.join(ws.root, '.dynn', 'results', 'tiny-edited.json')), false, 'save: false');
   });
 
   it('check is cancelled between batches', async () => {
     const source = new CancellationTokenSource();
-    const run = client.run<Results>('check', { ...model, samples: 512, save: false }, {
+    const run = client.run<CheckAnswer>('check', { ...model, samples: 512, save: false }, {
       token: source.token,
       onProgress: () => source.cancel(),
     });
