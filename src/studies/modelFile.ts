@@ -38,6 +38,14 @@ export async function readModelFile(file: string, workspaceRoot: string): Promis
     const code = (err as NodeJS.ErrnoException).code;
     throw new ModelFileError(`${file}: ${code === 'ENOENT' ? 'file not found' : `cannot read the file (${err instanceof Error ? err.message : String(err)})`}`, file);
   }
+  return modelFromText(text, absolute, workspaceRoot, file);
+}
+
+/**
+ * A model from its text (read from disk, or an editor's unsaved buffer): analysed, refused with its errors listed at
+ * line:column, and named by its workspace-relative path. `file` is how messages name the file.
+ */
+export function modelFromText(text: string, absolute: string, workspaceRoot: string, file: string): LoadedModelFile {
   const analysis = analyzeText(text, { fileName: absolute });
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0 || analysis.spec === undefined || analysis.specHash === undefined) {

@@ -4,12 +4,11 @@
 // .dynn/results/<model>.json unless `save` is false.
 import * as path from 'node:path';
 import { checkRunOutputs } from '../engine/workspace';
-import { analyzeText } from '../modelfile';
 import type { CheckAnswer, CheckParams, ModelParams, TrainParams } from '../protocol/jobs';
 import { STUDY_NAMES, type StudyName } from '../protocol/study-names';
 import { defaultStudiesFor } from '../studies/importedSpec';
 import type { TrainSummary } from '../studies/train';
-import { readModelFile, type LoadedModelFile } from '../studies/modelFile';
+import { modelFromText, readModelFile, type LoadedModelFile } from '../studies/modelFile';
 import { InvalidParamsError, expectObject, noExtraKeys, optionalNumber, registerJob, requireString, type JobContext } from './jobs';
 
 const MODEL_KEYS = ['file', 'workspaceRoot', 'text', 'backend'];
@@ -96,19 +95,11 @@ export const parseStudyParams = (raw: unknown): CheckParams => parseRun(raw, 'st
 /** The model from the editor's text or from disk; errors become InvalidParams with the file's problems listed. */
 async function loadModel(p: ModelParams): Promise<LoadedModelFile> {
   const absolute = path.resolve(p.workspaceRoot, p.file);
-  if (p.text === undefined) {
-    try {
-      return await readModelFile(absolute, p.workspaceRoot);
-    } catch (e) {
-      throw new InvalidParamsError(e instanceof Error ? e.message : String(e));
-    }
+  try {
+    return p.text === undefined ? await readModelFile(absolute, p.workspaceRoot) : modelFromText(p.text, absolute, p.workspaceRoot, p.file);
+  } catch (e) {
+    throw new InvalidParamsError(e instanceof Error ? e.message : String(e));
   }
-  const analysis = analyzeText(p.text, { fileName: absolute });
-  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0 || analysis.spec === undefined || analysis.specHash === undefined) {
-    throw new InvalidParamsError(`${p.file}: the model has errors; fix them first: ${errors.slice(0, 5).map((d) => d.message).join('; ')}`);
-  }
-  return { spec: analysis.spec, specHash: analysis.specHash, file: path.relative(p.workspaceRoot, absolute).split(path.sep).join('/'), absolute };
 }
 
 async function runCheckJob(p: CheckParams, ctx: JobContext, defaults: { studies: readonly StudyName[]; findings: boolean }): Promise<CheckAnswer> {

@@ -68,7 +68,7 @@ describe('studies: worker jobs', function () {
   it('bad params and broken models are InvalidParams with the reason', async () => {
     await assert.rejects(client.run('check', { ...model, attacks: ['nope'] }), (e: WorkerError) => e.code === WorkerErrorCode.InvalidParams && /attack 'nope'/.test(e.message));
     await assert.rejects(client.run('study', { ...model, file: 'missing.dynn.yaml' }), (e: WorkerError) => e.code === WorkerErrorCode.InvalidParams && /file not found/.test(e.message));
-    await assert.rejects(client.run('check', { ...model, text: 'dynn: 1\nname: x\n' }), (e: WorkerError) => e.code === WorkerErrorCode.InvalidParams && /the model has errors/.test(e.message));
+    await assert.rejects(client.run('check', { ...model, text: 'dynn: 1\nname: x\n' }), (e: WorkerError) => e.code === WorkerErrorCode.InvalidParams && /the model has 3 errors; fix them first[^]*tiny\.dynn\.yaml:\d+:\d+: /.test(e.message));
   });
 
   it('check and train refuse a .dynn that is a file or leads out of the workspace, before any compute', async () => {
