@@ -18,10 +18,10 @@ import { attackResultOf, executedFlopsFlag, isAccuracyAttack, sampleRecords, toR
 import { efficiencyOf } from './efficiency';
 import { designChoices, generationEfficiency, mechanismAttack, transferAsymmetry } from './findings';
 import { buildGallery } from './gallery';
-import { accuracy, clamp01, hijackRates, perExitAccuracy, successCount, successRate, summarizePass, type PassRecord } from './metrics';
+import { accuracy, clamp01, hijackRates, perExitAccuracy, successCount, successRate, summarizePass } from './metrics';
 import { describeWeights, currentToolVersion, tfjsVersion } from './provenance';
 import { recordExits, type ExitRecording } from './recording';
-import { RESULTS_VERSION, type AttackResult, type EfficiencyResult, type Results, type SanityFlag, type Suggestion, type SweepResult, type TransferResult } from '../protocol/results';
+import { RESULTS_VERSION, type AttackResult, type CleanFigures, type EfficiencyResult, type Results, type SanityFlag, type Suggestion, type SweepResult, type TransferResult } from '../protocol/results';
 import { mergeSuggestions, suggestFromSweep } from './suggestions';
 import { importedStudyRefusal, withImportedExits } from './importedSpec';
 import { costsFromReport, geometryOf, runSweep, type DesignPasses, type ModelCosts } from './sweep';
@@ -241,6 +241,28 @@ interface AttackOutcome {
   result: AttackResult;
 }
 
+/** What every step of one measurement reads: the models, the test split, the plan and the caller's options. */
+interface Measurement {
+  options: CheckOptions;
+  plan: Plan;
+  spec: ModelSpec;
+  model: DynamicModel;
+  twin: DynamicModel | undefined;
+  x: DataSplit['test']['x'];
+  y: DataSplit['test']['y'];
+  labels: Int32Array;
+  n: number;
+}
+
+/** The clean pass: what every attack is compared with. */
+interface CleanMeasurement {
+  pass: Awaited<ReturnType<DynamicModel['runDynamic']>>;
+  recording: ExitRecording;
+  figures: CleanFigures;
+  /** The static twin's predictions on clean inputs, when there is a twin. */
+  twinPrediction: Int32Array | undefined;
+}
+
 async function measure(
   input: CheckInput,
   options: CheckOptions,
@@ -251,137 +273,27 @@ async function measure(
   backend: { backend: string; backendReason: string },
   started: number,
 ): Promise<Results> {
-  const model = weights.model;
-  const twin = weights.twin;
   const { x, y } = data.test;
-  const n = x.shape[0] ?? 0;
-  const labels = Int32Array.from(await y.data());
-  const exits = model.exitNames.length;
-  const gates = model.gateNames.length;
-  const geometry = geometryOf(spec, weights.costs);
-  const runFlags: SanityFlag[] = [];
-  if (weights.cacheProblem !== undefined) runFlags.push({ code: 'weights-cache-replaced', severity: 'warning', message: `The cached weights were damaged, not used, and retrained: ${weights.cacheProblem}` });
-
-  report(options, { phase: 'clean', fraction: 0, message: `Clean evaluation of ${n} samples` });
-  const cleanRun = await model.runDynamic(x, { batchSize: plan.batchSize });
-  const cleanPass: PassRecord = cleanRun;
-  const cleanRec = await recordExits(model, x, plan.batchSize);
-  const cleanSummary = summarizePass(cleanPass, labels, model.flopsAtExit, model.fullFlops, gates);
-  const cleanWork = executedFlopsFlag(cleanPass, 'clean inputs');
-  if (cleanWork !== undefined) runFlags.push(cleanWork);
-  const cleanPerExit = perExitAccuracy(cleanRec.probs, labels, cleanRec.classes);
-  const clean = { ...cleanSummary, perExitAccuracy: cleanPerExit, finalExitAccuracy: cleanPerExit[exits - 1] ?? 0 };
-  const twinClean = twin !== undefined ? (await twin.runDynamic(x, { batchSize: plan.batchSize })).prediction : undefined;
-
-  const policy = exitDecider(policyFromSpec(spec.policy, spec.exits));
-  const units = plan.attacks.reduce((s, a) => s + a.eps.length, 0) * Math.ceil(n / plan.batchSize);
-  let doneUnits = 0;
-  const attackStart = performance.now();
-  const outcomes: AttackOutcome[] = [];
-  const keepAdversarial = plan.studies.has('sweep') && gates > 0;
-  const galleryCount = spec.input.shape.length === 3 ? (options.galleryCount ?? DEFAULT_GALLERY) : 0;
-  for (const [ai, a] of plan.attacks.entries()) {
-    const largest = Math.max(...a.eps);
-    for (const [ei, eps] of a.eps.entries()) {
-      const out = await runAttackPass({
-        model,
-        ...(twin !== undefined ? { twin } : {}),
-        x,
-        y,
-        labels,
-        cleanPrediction: cleanRun.prediction,
-        attack: a,
-        eps,
-        seed: deriveRunSeed(plan.seed, ai, ei),
-        batchSize: plan.batchSize,
-        policy,
-        recordStaticCrafted: plan.studies.has('sweep') && eps === largest,
-        galleryCount,
-        keepAdversarial: keepAdversarial && eps === largest,
-        ...(options.cancel ? { cancel: options.cancel } : {}),
-        onBatch: () => {
-          doneUnits++;
-          const elapsed = (performance.now() - attackStart) / 1000;
-          report(options, {
-            phase: 'attack',
-            fraction: doneUnits / units,
-            message: `${a.id} eps ${eps}: batch ${doneUnits} of ${units}`,
-            etaSeconds: (elapsed / doneUnits) * (units - doneUnits),
-          });
-        },
-      });
-      const outcome = { spec: a, eps, out, result: attackResultOf(a, eps, out, clean, labels, cleanRun.prediction, model) };
-      outcomes.push(outcome);
-      options.onAttackResult?.(outcome.result);
-    }
-  }
-
+  const m: Measurement = { options, plan, spec, model: weights.model, twin: weights.twin, x, y, labels: Int32Array.from(await y.data()), n: x.shape[0] ?? 0 };
+  const { model, labels, n } = m;
+  const flags: SanityFlag[] = [];
+  if (weights.cacheProblem !== undefined) flags.push({ code: 'weights-cache-replaced', severity: 'warning', message: `The cached weights were damaged, not used, and retrained: ${weights.cacheProblem}` });
+  const clean = await measureClean(m, flags);
+  const outcomes = await runAttacks(m, clean);
   try {
     for (const o of outcomes) {
       if (isAccuracyAttack(o.spec.kind)) {
-        const f = robustAboveCleanFlag(o.result.robustAccuracy, clean.accuracy, `${o.result.id} (dynamic inference)`);
-        if (f) runFlags.push(toResultFlag(f));
+        const f = robustAboveCleanFlag(o.result.robustAccuracy, clean.figures.accuracy, `${o.result.id} (dynamic inference)`);
+        if (f) flags.push(toResultFlag(f));
       }
     }
-
-    const transfer: TransferResult[] = [];
-    const efficiency: EfficiencyResult[] = [];
-    for (const o of outcomes) {
-      const st = o.out.staticSide;
-      if (st === undefined || twinClean === undefined || twin === undefined) continue;
-      if (plan.studies.has('transfer')) {
-        transfer.push({
-          attackId: o.spec.id,
-          eps: o.eps,
-          matrix: [
-            [successRate(cleanRun.prediction, o.out.pass.prediction, labels), successRate(twinClean, st.staticOnDynamicCrafted, labels)],
-            [successRate(cleanRun.prediction, st.dynamicOnStaticCrafted, labels), successRate(twinClean, st.staticOnStaticCrafted, labels)],
-          ],
-          staticCleanAccuracy: accuracy(twinClean, labels),
-        });
-      }
-      if (plan.studies.has('efficiency')) {
-        const base = { attackId: o.spec.id, eps: o.eps };
-        efficiency.push(
-          efficiencyOf({ ...base, model: 'dynamic', successes: successCount(cleanRun.prediction, o.out.pass.prediction, labels).successes, gradEvals: o.out.gradEvals, forwardFlops: model.fullFlops, seconds: o.out.seconds }),
-          efficiencyOf({ ...base, model: 'static', successes: successCount(twinClean, st.staticOnStaticCrafted, labels).successes, gradEvals: st.gradEvals, forwardFlops: twin.fullFlops, seconds: st.seconds }),
-        );
-      }
-    }
-
-    const sweeps: SweepResult[] = [];
-    const suggestionLists: Suggestion[][] = [];
-    if (plan.studies.has('sweep')) {
-      report(options, { phase: 'sweep', fraction: 0, message: 'Design sweep' });
-      for (const o of outcomes) {
-        if (o.eps !== Math.max(...o.spec.eps)) continue;
-        options.cancel?.throwIfCancelled();
-        const xAdv = o.out.xAdv;
-        const evaluateGates =
-          xAdv !== undefined
-            ? async (gateThresholds: number[]): Promise<DesignPasses> => ({
-                clean: await model.runDynamic(x, { batchSize: plan.batchSize, gateThresholds }),
-                adversarial: await model.runDynamic(xAdv, { batchSize: plan.batchSize, gateThresholds }),
-              })
-            : undefined;
-        const swept = await runSweep({ spec, geometry, labels, clean: cleanRec, adversarial: o.out.recording, attackId: o.spec.id, eps: o.eps, ...(evaluateGates ? { evaluateGates } : {}) });
-        sweeps.push(swept.result);
-        if (informsDesign(o.spec)) suggestionLists.push(suggestFromSweep(swept.evaluated, o.spec.id, o.eps, o.spec.kind));
-        const staticRec: ExitRecording | undefined = o.out.staticSide?.dynamicRecordingOnStaticCrafted;
-        if (staticRec !== undefined) {
-          const fromStatic = await runSweep({ spec, geometry, labels, clean: cleanRec, adversarial: staticRec, attackId: `static:${o.spec.id}`, eps: o.eps });
-          sweeps.push(fromStatic.result);
-        }
-      }
-    }
-
+    const { transfer, efficiency } = twinStudies(m, clean, outcomes);
+    const { sweeps, suggestions } = await designSweeps(m, clean, outcomes, geometryOf(spec, weights.costs));
     const attacks = outcomes.map((o) => o.result);
     const findings =
       options.findings === true
-        ? [transferAsymmetry(transfer), generationEfficiency(efficiency), designChoices(sweeps), mechanismAttack(attacks, clean, hijackRates(cleanPass, labels, exits).rate)]
+        ? [transferAsymmetry(transfer), generationEfficiency(efficiency), designChoices(sweeps), mechanismAttack(attacks, clean.figures, hijackRates(clean.pass, labels, model.exitNames.length).rate)]
         : [];
-    const samples = sampleRecords(labels, cleanRun, outcomes);
-    const gallery = buildGallery(outcomes, cleanRec, labels, spec);
     return {
       version: RESULTS_VERSION,
       model: {
@@ -404,20 +316,149 @@ async function measure(
         weights: weights.description,
         data: data.test.description,
       },
-      clean,
+      clean: clean.figures,
       attacks,
       transfer,
       efficiency,
       sweeps,
-      suggestions: mergeSuggestions(suggestionLists),
+      suggestions,
       findings,
-      samples,
-      gallery,
-      flags: runFlags,
+      samples: sampleRecords(labels, clean.pass, outcomes),
+      gallery: buildGallery(outcomes, clean.recording, labels, spec),
+      flags,
     };
   } finally {
     for (const o of outcomes) if (o.out.xAdv) o.out.xAdv.dispose();
   }
+}
+
+async function measureClean(m: Measurement, flags: SanityFlag[]): Promise<CleanMeasurement> {
+  const { model, twin, x, labels, plan } = m;
+  const exits = model.exitNames.length;
+  report(m.options, { phase: 'clean', fraction: 0, message: `Clean evaluation of ${m.n} samples` });
+  const pass = await model.runDynamic(x, { batchSize: plan.batchSize });
+  const recording = await recordExits(model, x, plan.batchSize);
+  const summary = summarizePass(pass, labels, model.flopsAtExit, model.fullFlops, model.gateNames.length);
+  const work = executedFlopsFlag(pass, 'clean inputs');
+  if (work !== undefined) flags.push(work);
+  const perExit = perExitAccuracy(recording.probs, labels, recording.classes);
+  const figures = { ...summary, perExitAccuracy: perExit, finalExitAccuracy: perExit[exits - 1] ?? 0 };
+  const twinPrediction = twin !== undefined ? (await twin.runDynamic(x, { batchSize: plan.batchSize })).prediction : undefined;
+  return { pass, recording, figures, twinPrediction };
+}
+
+/** Every attack of the plan at every eps, in order; each result is handed to onAttackResult as soon as it is measured. */
+async function runAttacks(m: Measurement, clean: CleanMeasurement): Promise<AttackOutcome[]> {
+  const { model, twin, x, y, labels, plan, options, spec } = m;
+  const policy = exitDecider(policyFromSpec(spec.policy, spec.exits));
+  const units = plan.attacks.reduce((s, a) => s + a.eps.length, 0) * Math.ceil(m.n / plan.batchSize);
+  let doneUnits = 0;
+  const attackStart = performance.now();
+  const outcomes: AttackOutcome[] = [];
+  const keepAdversarial = plan.studies.has('sweep') && model.gateNames.length > 0;
+  const galleryCount = spec.input.shape.length === 3 ? (options.galleryCount ?? DEFAULT_GALLERY) : 0;
+  for (const [ai, a] of plan.attacks.entries()) {
+    const largest = Math.max(...a.eps);
+    for (const [ei, eps] of a.eps.entries()) {
+      const out = await runAttackPass({
+        model,
+        ...(twin !== undefined ? { twin } : {}),
+        x,
+        y,
+        labels,
+        cleanPrediction: clean.pass.prediction,
+        attack: a,
+        eps,
+        seed: deriveRunSeed(plan.seed, ai, ei),
+        batchSize: plan.batchSize,
+        policy,
+        recordStaticCrafted: plan.studies.has('sweep') && eps === largest,
+        galleryCount,
+        keepAdversarial: keepAdversarial && eps === largest,
+        ...(options.cancel ? { cancel: options.cancel } : {}),
+        onBatch: () => {
+          doneUnits++;
+          const elapsed = (performance.now() - attackStart) / 1000;
+          report(options, {
+            phase: 'attack',
+            fraction: doneUnits / units,
+            message: `${a.id} eps ${eps}: batch ${doneUnits} of ${units}`,
+            etaSeconds: (elapsed / doneUnits) * (units - doneUnits),
+          });
+        },
+      });
+      const outcome = { spec: a, eps, out, result: attackResultOf(a, eps, out, clean.figures, labels, clean.pass.prediction, model) };
+      outcomes.push(outcome);
+      options.onAttackResult?.(outcome.result);
+    }
+  }
+  return outcomes;
+}
+
+/** Transfer between the DyNN and its static twin, and the cost of a successful example on each (the paper's RQ1, RQ2). */
+function twinStudies(m: Measurement, clean: CleanMeasurement, outcomes: readonly AttackOutcome[]): { transfer: TransferResult[]; efficiency: EfficiencyResult[] } {
+  const { model, twin, labels, plan } = m;
+  const twinClean = clean.twinPrediction;
+  const transfer: TransferResult[] = [];
+  const efficiency: EfficiencyResult[] = [];
+  for (const o of outcomes) {
+    const st = o.out.staticSide;
+    if (st === undefined || twinClean === undefined || twin === undefined) continue;
+    if (plan.studies.has('transfer')) {
+      transfer.push({
+        attackId: o.spec.id,
+        eps: o.eps,
+        matrix: [
+          [successRate(clean.pass.prediction, o.out.pass.prediction, labels), successRate(twinClean, st.staticOnDynamicCrafted, labels)],
+          [successRate(clean.pass.prediction, st.dynamicOnStaticCrafted, labels), successRate(twinClean, st.staticOnStaticCrafted, labels)],
+        ],
+        staticCleanAccuracy: accuracy(twinClean, labels),
+      });
+    }
+    if (plan.studies.has('efficiency')) {
+      const base = { attackId: o.spec.id, eps: o.eps };
+      efficiency.push(
+        efficiencyOf({ ...base, model: 'dynamic', successes: successCount(clean.pass.prediction, o.out.pass.prediction, labels).successes, gradEvals: o.out.gradEvals, forwardFlops: model.fullFlops, seconds: o.out.seconds }),
+        efficiencyOf({ ...base, model: 'static', successes: successCount(twinClean, st.staticOnStaticCrafted, labels).successes, gradEvals: st.gradEvals, forwardFlops: twin.fullFlops, seconds: st.seconds }),
+      );
+    }
+  }
+  return { transfer, efficiency };
+}
+
+/** The design sweep on each attack's largest eps (the paper's RQ3), and the suggestions it measures. */
+async function designSweeps(
+  m: Measurement,
+  clean: CleanMeasurement,
+  outcomes: readonly AttackOutcome[],
+  geometry: ReturnType<typeof geometryOf>,
+): Promise<{ sweeps: SweepResult[]; suggestions: Suggestion[] }> {
+  const { model, x, labels, plan, options, spec } = m;
+  const sweeps: SweepResult[] = [];
+  const suggestionLists: Suggestion[][] = [];
+  if (!plan.studies.has('sweep')) return { sweeps, suggestions: [] };
+  report(options, { phase: 'sweep', fraction: 0, message: 'Design sweep' });
+  for (const o of outcomes) {
+    if (o.eps !== Math.max(...o.spec.eps)) continue;
+    options.cancel?.throwIfCancelled();
+    const xAdv = o.out.xAdv;
+    const evaluateGates =
+      xAdv !== undefined
+        ? async (gateThresholds: number[]): Promise<DesignPasses> => ({
+            clean: await model.runDynamic(x, { batchSize: plan.batchSize, gateThresholds }),
+            adversarial: await model.runDynamic(xAdv, { batchSize: plan.batchSize, gateThresholds }),
+          })
+        : undefined;
+    const swept = await runSweep({ spec, geometry, labels, clean: clean.recording, adversarial: o.out.recording, attackId: o.spec.id, eps: o.eps, ...(evaluateGates ? { evaluateGates } : {}) });
+    sweeps.push(swept.result);
+    if (informsDesign(o.spec)) suggestionLists.push(suggestFromSweep(swept.evaluated, o.spec.id, o.eps, o.spec.kind));
+    const staticRec: ExitRecording | undefined = o.out.staticSide?.dynamicRecordingOnStaticCrafted;
+    if (staticRec !== undefined) {
+      const fromStatic = await runSweep({ spec, geometry, labels, clean: clean.recording, adversarial: staticRec, attackId: `static:${o.spec.id}`, eps: o.eps });
+      sweeps.push(fromStatic.result);
+    }
+  }
+  return { sweeps, suggestions: mergeSuggestions(suggestionLists) };
 }
 
 /**
