@@ -31,7 +31,7 @@ export interface ResultsPanelServices {
   log: PanelLog;
 }
 
-/** What the webview keeps in its state (see src/panel/webview/main.ts): enough to find its file again. */
+/** What the webview keeps in its state (see src/panel/view/main.ts): enough to find its file again. */
 interface SerializedState {
   fileKey?: unknown;
 }

@@ -1,4 +1,4 @@
-// Chart models (src/panel/data) to chart.js charts. Each canvas carries data-chart (stable id) and, once drawn,
+// Chart models (src/panel/model) to chart.js charts. Each canvas carries data-chart (stable id) and, once drawn,
 // data-datasets (the dataset labels as JSON) so tests can check what was drawn.
 import { Chart, ChartConfiguration, ChartDataset, registerables, Scale, TooltipItem } from 'chart.js';
 import type { ChartModel, ScatterChartModel } from '../model/charts';
