@@ -12,6 +12,7 @@ const OUT_SRC = path.join(__dirname, '..', '..', '..', 'src');
 export function child(body: string, env: Record<string, string> = {}): { result: Record<string, unknown>; status: number | null; stderr: string } {
   const engine = (name: string): string => JSON.stringify(path.join(OUT_SRC, 'engine', name));
   const script = `
+    require(${JSON.stringify(path.join(OUT_SRC, 'platform', 'node'))}).useNodeHost();
     const tf = require('@tensorflow/tfjs');
     const backend = require(${engine('backend')});
     const threads = require(${engine('wasmThreads')});
