@@ -15,7 +15,7 @@ import {
   probeGpuMachine,
   runGpuInstall,
   type GpuMachineProbe,
-} from '../../../src/engine/gpuInstall';
+} from '../../../src/platform/node/gpuInstall';
 
 const READY: GpuMachineProbe = {
   platform: 'linux',
