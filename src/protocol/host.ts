@@ -15,8 +15,35 @@ export interface HostPath {
   isAbsolute(p: string): boolean;
 }
 
+/** The threaded WASM start, prepared by the host (src/platform/node/wasmThreads.ts) around tf.setBackend('wasm'). */
+export interface WasmThreadsBridge {
+  /** Puts back what the start changed (globals the glue reads); the worker class stays for later threads. */
+  restore(): void;
+  /** The bridge's own error while the backend started, if any (TF.js reports only that the start failed). */
+  readonly lastError: string | undefined;
+  /** Ends every pool worker started so far (after a failed start, whose workers would otherwise linger). */
+  stopWorkers(): Promise<void>;
+}
+
+/** Where TF.js backends come from on this host: installed native packages, WASM binaries, threads, devices. */
+export interface HostBackends {
+  /** The entry file of an installed package (also looked for under `searchPaths`); undefined when not installed. */
+  resolvePackage(pkg: string, searchPaths?: readonly string[]): string | undefined;
+  /** Loads a package file that resolvePackage found and returns its exports. */
+  load(file: string): unknown;
+  /** False only when the host can tell that no CUDA device is present. */
+  hasCudaDevice(): boolean;
+  /** Folder holding the tfjs-backend-wasm *.wasm files (`explicit` first); undefined when none is found. */
+  findWasmDir(explicit?: string): string | undefined;
+  /** Logical processor cores. */
+  cpuCount(): number;
+  /** Prepares the threaded WASM build for `threads` threads; call right before tf.setBackend('wasm'). */
+  startWasmThreads(threads: number): WasmThreadsBridge;
+}
+
 export interface Host {
   readonly path: HostPath;
+  readonly backends: HostBackends;
   /** Hex sha256 of a string (as UTF-8) or of bytes. */
   sha256(data: string | Uint8Array): string;
 }

@@ -3,8 +3,10 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import type { Host } from '../../protocol/host';
+import { nodeBackends } from './backends';
 
 export const nodeHost: Host = {
   path,
+  backends: nodeBackends,
   sha256: (data) => createHash('sha256').update(data).digest('hex'),
 };
