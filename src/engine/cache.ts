@@ -14,7 +14,7 @@ import type { Network } from './network';
 import { trainModel, type TrainMetrics, type TrainOptions } from './train';
 import { loadData } from './data';
 import { trainingDataDigest } from './dataDigest';
-import { sha256 } from './digest';
+import { host } from '../protocol/host';
 import type { Dataset } from './types';
 import { WEIGHTS_DIR, workspaceDir } from './workspace';
 
@@ -53,7 +53,7 @@ export function cacheKeyInputs(spec: ModelSpec, staticTwin: boolean, dataDigest:
 }
 
 function keyOf(inputs: CacheKeyInputs): string {
-  return sha256(canonicalJson(inputs)).slice(0, 24);
+  return host().sha256(canonicalJson(inputs)).slice(0, 24);
 }
 
 /** Cache key: the spec's architecture+recipe hash, the training data's content digest, the format, the twin flag. */
@@ -107,7 +107,7 @@ export class AtomicFolderHandler implements tf.io.IOHandler {
       formatVersion: CACHE_FORMAT_VERSION,
       key: this.sidecar.key,
       inputs: this.sidecar.inputs,
-      files: Object.fromEntries(DIGESTED_FILES.map((f) => [f, sha256(bytes[f])])),
+      files: Object.fromEntries(DIGESTED_FILES.map((f) => [f, host().sha256(bytes[f])])),
     };
     const parent = path.dirname(this.dir);
     fs.mkdirSync(parent, { recursive: true });
@@ -170,7 +170,7 @@ function readEntry(model: Network, dir: string, expected: CacheKeyInputs | undef
   for (const f of DIGESTED_FILES) {
     const file = path.join(dir, f);
     const content = readEntryFile(file);
-    if (sha256(content) !== integrity.files[f]) {
+    if (host().sha256(content) !== integrity.files[f]) {
       throw new CacheError(`its sha256 differs from the one ${INTEGRITY_FILE} recorded when the entry was written (the file was damaged or changed)`, file);
     }
     bytes.set(f, content);

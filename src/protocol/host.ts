@@ -15,6 +15,39 @@ export interface HostPath {
   isAbsolute(p: string): boolean;
 }
 
+/** What a stat says about a path. */
+export interface HostStats {
+  readonly size: number;
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+}
+
+/**
+ * The file system, with Node's names and meaning (a stat follows links, an lstat does not). The synchronous calls
+ * serve confinement checks and atomic writes that must not interleave; reads of user data are asynchronous.
+ */
+export interface HostFs {
+  existsSync(p: string): boolean;
+  statSync(p: string): HostStats;
+  lstatSync(p: string): HostStats;
+  realpathSync(p: string): string;
+  readlinkSync(p: string): string;
+  readFileSync(p: string): Uint8Array;
+  /** `flag: 'wx'` refuses an existing file. */
+  writeFileSync(p: string, data: string | Uint8Array, options?: { flag?: string }): void;
+  mkdirSync(p: string, options?: { recursive?: boolean }): void;
+  /** Creates a new folder named `prefix` plus random characters; returns its path. */
+  mkdtempSync(prefix: string): string;
+  renameSync(from: string, to: string): void;
+  rmSync(p: string, options?: { recursive?: boolean; force?: boolean }): void;
+  stat(p: string): Promise<HostStats>;
+  realpath(p: string): Promise<string>;
+  readFile(p: string): Promise<Uint8Array>;
+  /** The names in a folder, in no particular order. */
+  readdir(p: string): Promise<string[]>;
+}
+
 /** The threaded WASM start, prepared by the host (src/platform/node/wasmThreads.ts) around tf.setBackend('wasm'). */
 export interface WasmThreadsBridge {
   /** Puts back what the start changed (globals the glue reads); the worker class stays for later threads. */
@@ -43,9 +76,14 @@ export interface HostBackends {
 
 export interface Host {
   readonly path: HostPath;
+  readonly fs: HostFs;
   readonly backends: HostBackends;
-  /** Hex sha256 of a string (as UTF-8) or of bytes. */
+  /** Hex sha256 of a string (as UTF-8) or of bytes: cache keys, integrity manifests, model and data identity. */
   sha256(data: string | Uint8Array): string;
+  /** Hex sha256 of a file's bytes, read as a stream (a data file may be a gigabyte; it is never held whole). */
+  sha256File(file: string): Promise<string>;
+  /** Bytes of memory the host has free now. */
+  freeMemory(): number;
 }
 
 let current: Host | undefined;

@@ -1,12 +1,37 @@
 // The Host of the core (src/protocol/host.ts) on Node: the one place the core's file, hashing and memory needs
 // meet Node's built-ins.
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Host } from '../../protocol/host';
 import { nodeBackends } from './backends';
 
 export const nodeHost: Host = {
   path,
+  fs: {
+    existsSync: fs.existsSync,
+    statSync: (p) => fs.statSync(p),
+    lstatSync: (p) => fs.lstatSync(p),
+    realpathSync: (p) => fs.realpathSync(p),
+    readlinkSync: (p) => fs.readlinkSync(p),
+    readFileSync: (p) => fs.readFileSync(p),
+    writeFileSync: (p, data, options) => fs.writeFileSync(p, data, options),
+    mkdirSync: (p, options) => void fs.mkdirSync(p, options),
+    mkdtempSync: (prefix) => fs.mkdtempSync(prefix),
+    renameSync: fs.renameSync,
+    rmSync: fs.rmSync,
+    stat: (p) => fs.promises.stat(p),
+    realpath: (p) => fs.promises.realpath(p),
+    readFile: (p) => fs.promises.readFile(p),
+    readdir: (p) => fs.promises.readdir(p),
+  },
   backends: nodeBackends,
   sha256: (data) => createHash('sha256').update(data).digest('hex'),
+  sha256File: async (file) => {
+    const hash = createHash('sha256');
+    for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  },
+  freeMemory: () => os.freemem(),
 };
