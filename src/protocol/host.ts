@@ -44,6 +44,8 @@ export interface HostFs {
   stat(p: string): Promise<HostStats>;
   realpath(p: string): Promise<string>;
   readFile(p: string): Promise<Uint8Array>;
+  /** A file's text as UTF-8 (a byte-order mark is kept, as Node keeps it). */
+  readTextFile(p: string): Promise<string>;
   /** The names in a folder, in no particular order. */
   readdir(p: string): Promise<string[]>;
 }

@@ -24,6 +24,7 @@ export const nodeHost: Host = {
     stat: (p) => fs.promises.stat(p),
     realpath: (p) => fs.promises.realpath(p),
     readFile: (p) => fs.promises.readFile(p),
+    readTextFile: (p) => fs.promises.readFile(p, 'utf8'),
     readdir: (p) => fs.promises.readdir(p),
   },
   backends: nodeBackends,
