@@ -1,5 +1,5 @@
-// The Host of the core (src/protocol/host.ts) on Node: the one place the core's file, hashing and memory needs
-// meet Node's built-ins.
+// The Host of the core (src/protocol/host.ts) on Node: the one place where the core's needs (files, hashing,
+// inflating, memory, backends, the built-in digits) meet Node's built-ins.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
