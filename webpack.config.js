@@ -63,7 +63,7 @@ module.exports = (_env, argv) => {
     devtool: 'source-map',
     node: { __dirname: false, __filename: false },
     // Named module ids: the threaded WASM glue's text is re-run in its pool threads, where its
-    // __webpack_require__("fs") calls must name the built-in (src/engine/wasmThreads.ts).
+    // __webpack_require__("fs") calls must name the built-in (src/platform/node/wasmThreads.ts).
     optimization: { minimize: false, moduleIds: 'named' },
     performance: { hints: false },
     ignoreWarnings: [/Critical dependency/, /Can't resolve '(worker_threads|perf_hooks|os)'/],

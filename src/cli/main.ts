@@ -2,6 +2,7 @@
 // Importing this module from tests does not run anything.
 import { main } from './cli';
 import { forTerminal } from '../modelfile/display';
+import { useNodeHost } from '../platform/node';
 
 export { main } from './cli';
 
@@ -10,6 +11,7 @@ declare const __webpack_require__: unknown;
 const isEntry = typeof __webpack_require__ === 'function' || require.main === module;
 
 if (isEntry) {
+  useNodeHost();
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }).then(
     (code) => {
       process.exitCode = code;

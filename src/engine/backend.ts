@@ -1,13 +1,10 @@
 // The only place that picks a TF.js backend. Order: tfjs-node-gpu (CUDA) -> tfjs-node -> WASM (SIMD) -> pure-JS
 // cpu, overridable by a preference (setting `dynn.backend`, CLI `--backend`). The decision itself is a pure
 // function over probe results so every branch is unit-tested without the native packages.
-import * as fs from 'fs';
-import * as path from 'path';
-import { createRequire } from 'module';
 import * as tf from '@tensorflow/tfjs';
+import { host } from '../protocol/host';
 import type { BackendInfo } from './types';
 import { installWasmKernels } from './wasmKernels';
-import { defaultWasmThreads, installWasmThreads, wasmPackageFile, wasmThreadsFromEnv } from './wasmThreads';
 
 export type BackendName = BackendInfo['name'];
 export type BackendPreference = 'auto' | Exclude<BackendName, 'webgl'>;
@@ -90,47 +87,30 @@ export interface BackendOptions {
 
 const NODE_PACKAGES = { 'tensorflow-gpu': '@tensorflow/tfjs-node-gpu', tensorflow: '@tensorflow/tfjs-node' } as const;
 
-/** Resolves a package from the default paths and the extra search paths; undefined when not installed. */
-export function resolvePackage(pkg: string, searchPaths: readonly string[] = []): string | undefined {
-  // createRequire keeps webpack from trying to bundle the native packages (they are externals anyway).
-  const req = createRequire(__filename);
-  for (const paths of [undefined, ...searchPaths.map((p) => [p, path.join(p, 'node_modules')])]) {
-    try {
-      return paths === undefined ? req.resolve(pkg) : req.resolve(pkg, { paths });
-    } catch {
-      // Not found here; try the next place.
-    }
-  }
-  return undefined;
+/** Threads the WASM backend uses by default: every core, at most 4 (XNNPACK's gains flatten beyond that here). */
+export function defaultWasmThreads(cores: number): number {
+  return Math.max(1, Math.min(4, Math.floor(cores)));
 }
 
-/** True when a CUDA device node or driver entry exists (Linux); other platforms let tfjs-node-gpu decide. */
-export function hasCudaDevice(): boolean {
-  if (process.platform !== 'linux') return true;
-  return fs.existsSync('/dev/nvidia0') || fs.existsSync('/proc/driver/nvidia/gpus');
-}
-
-/** Folder with the WASM binaries: beside the bundle (dist/), else the package's own dist/ folder. */
-export function findWasmDir(explicit?: string): string | undefined {
-  const candidates = [explicit, __dirname];
-  const pkgJson = resolvePackage('@tensorflow/tfjs-backend-wasm/package.json');
-  if (pkgJson !== undefined) candidates.push(path.join(path.dirname(pkgJson), 'dist'));
-  for (const dir of candidates) {
-    if (dir !== undefined && fs.existsSync(path.join(dir, 'tfjs-backend-wasm-simd.wasm'))) return dir;
-  }
-  return undefined;
+/** Reads DYNN_WASM_THREADS (1 turns threads off); an invalid value is an error naming the variable. */
+export function wasmThreadsFromEnv(value: string | undefined, cores: number): number {
+  if (value === undefined || value.trim() === '') return defaultWasmThreads(cores);
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`DYNN_WASM_THREADS=${value}: expected a whole number from 1 to 64`);
+  return n;
 }
 
 /** Cheap checks that need no native code: is each package there, is there a device. */
 export function probeBackends(options: BackendOptions = {}): BackendProbe[] {
   const search = options.searchPaths ?? [];
-  const gpuPath = resolvePackage(NODE_PACKAGES['tensorflow-gpu'], search);
-  const nodePath = resolvePackage(NODE_PACKAGES.tensorflow, search);
-  const wasmDir = findWasmDir(options.wasmDir);
+  const backends = host().backends;
+  const gpuPath = backends.resolvePackage(NODE_PACKAGES['tensorflow-gpu'], search);
+  const nodePath = backends.resolvePackage(NODE_PACKAGES.tensorflow, search);
+  const wasmDir = backends.findWasmDir(options.wasmDir);
   return [
     gpuPath === undefined
       ? { name: 'tensorflow-gpu', available: false, note: 'tfjs-node-gpu not installed' }
-      : hasCudaDevice()
+      : backends.hasCudaDevice()
         ? { name: 'tensorflow-gpu', available: true, note: 'CUDA' }
         : { name: 'tensorflow-gpu', available: false, note: 'no CUDA device' },
     nodePath === undefined
@@ -158,20 +138,19 @@ function versions(extra: Record<string, string>): Record<string, string> {
 async function activate(name: Exclude<BackendName, 'webgl'>, options: BackendOptions): Promise<{ note: string; versions: Record<string, string> }> {
   if (name === 'tensorflow-gpu' || name === 'tensorflow') {
     const pkg = NODE_PACKAGES[name];
-    const resolved = resolvePackage(pkg, options.searchPaths ?? []);
+    const resolved = host().backends.resolvePackage(pkg, options.searchPaths ?? []);
     if (resolved === undefined) throw new Error(`${pkg} not installed`);
-    const req = createRequire(__filename);
-    const mod = req(resolved) as { version?: Record<string, string> };
+    const mod = host().backends.load(resolved) as { version?: Record<string, string> };
     if (!(await tf.setBackend('tensorflow'))) throw new Error(`${pkg} loaded but its backend did not start`);
     await tf.ready();
     return { note: name === 'tensorflow-gpu' ? 'CUDA' : 'native TensorFlow', versions: versions({ [pkg]: mod.version?.['tfjs-node'] ?? 'unknown' }) };
   }
   if (name === 'wasm') {
-    const dir = findWasmDir(options.wasmDir);
+    const dir = host().backends.findWasmDir(options.wasmDir);
     if (dir === undefined) throw new Error('wasm binaries not found');
     // Imported lazily so the cpu path never pays for it.
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    wasm.setWasmPaths(dir.endsWith(path.sep) ? dir : dir + path.sep);
+    wasm.setWasmPaths(dir.endsWith(host().path.sep) ? dir : dir + host().path.sep);
     installWasmKernels();
     const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
     const done = (threadsNote: string) => ({ note: `wasm ${simd ? 'with SIMD' : 'without SIMD'}, ${threadsNote}`, versions: versions({ 'tfjs-backend-wasm': wasm.version_wasm }) });
@@ -181,11 +160,12 @@ async function activate(name: Exclude<BackendName, 'webgl'>, options: BackendOpt
       return done(threadCountNote(wasm.getThreadsCount()));
     }
     // A wrong DYNN_WASM_THREADS is named in the reason, not a reason to leave WASM for the much slower CPU backend.
-    let wanted = options.wasmThreads ?? defaultWasmThreads();
+    const cores = host().backends.cpuCount();
+    let wanted = options.wasmThreads ?? defaultWasmThreads(cores);
     let envNote = '';
     if (options.wasmThreads === undefined) {
       try {
-        wanted = wasmThreadsFromEnv(process.env.DYNN_WASM_THREADS);
+        wanted = wasmThreadsFromEnv(process.env.DYNN_WASM_THREADS, cores);
       } catch (err) {
         envNote = `; ${errorMessage(err)}, so ${wanted} used`;
       }
@@ -208,9 +188,9 @@ async function activate(name: Exclude<BackendName, 'webgl'>, options: BackendOpt
   return { note: 'pure JavaScript', versions: versions({}) };
 }
 
-/** Starts the threaded WASM build through the Node bridge; resolves to the thread count XNNPACK really uses. */
+/** Starts the threaded WASM build through the host's bridge; resolves to the thread count XNNPACK really uses. */
 async function startThreadedWasm(wasm: typeof import('@tensorflow/tfjs-backend-wasm'), threads: number): Promise<number> {
-  const bridge = installWasmThreads(threads, wasmPackageFile());
+  const bridge = host().backends.startWasmThreads(threads);
   try {
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
     wasm.setThreadsCount(threads);

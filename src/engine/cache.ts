@@ -5,8 +5,6 @@
 // before it trusts a byte, then validates the manifest against the model; any damage is a CacheError naming the
 // file, and loadOrTrain retrains (saying why) and replaces the entry. A digest finds damage, not forgery: whoever
 // can write `.dynn/` can also rewrite the digests.
-import * as fs from 'fs';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { canonicalJson, weightsHash } from '../modelfile/hash';
 import type { ModelSpec } from '../modelfile/types';
@@ -14,7 +12,7 @@ import type { Network } from './network';
 import { trainModel, type TrainMetrics, type TrainOptions } from './train';
 import { loadData } from './data';
 import { trainingDataDigest } from './dataDigest';
-import { sha256 } from './digest';
+import { host } from '../protocol/host';
 import type { Dataset } from './types';
 import { WEIGHTS_DIR, workspaceDir } from './workspace';
 
@@ -53,7 +51,7 @@ export function cacheKeyInputs(spec: ModelSpec, staticTwin: boolean, dataDigest:
 }
 
 function keyOf(inputs: CacheKeyInputs): string {
-  return sha256(canonicalJson(inputs)).slice(0, 24);
+  return host().sha256(canonicalJson(inputs)).slice(0, 24);
 }
 
 /** Cache key: the spec's architecture+recipe hash, the training data's content digest, the format, the twin flag. */
@@ -62,7 +60,7 @@ export function cacheKey(spec: ModelSpec, staticTwin: boolean, dataDigest: strin
 }
 
 export function cacheDir(workspaceRoot: string, key: string): string {
-  return path.join(workspaceRoot, WEIGHTS_DIR, key);
+  return host().path.join(workspaceRoot, WEIGHTS_DIR, key);
 }
 
 interface CacheSidecar {
@@ -99,31 +97,31 @@ export class AtomicFolderHandler implements tf.io.IOHandler {
       weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs ?? [] }],
       dynn: this.sidecar,
     };
-    const bytes: Record<(typeof DIGESTED_FILES)[number], Buffer> = {
-      [MODEL_FILE]: Buffer.from(JSON.stringify(json, null, 1)),
-      [WEIGHTS_FILE]: Buffer.from(artifacts.weightData),
+    const bytes: Record<(typeof DIGESTED_FILES)[number], Uint8Array> = {
+      [MODEL_FILE]: new TextEncoder().encode(JSON.stringify(json, null, 1)),
+      [WEIGHTS_FILE]: new Uint8Array(artifacts.weightData),
     };
     const integrity: IntegrityManifest = {
       formatVersion: CACHE_FORMAT_VERSION,
       key: this.sidecar.key,
       inputs: this.sidecar.inputs,
-      files: Object.fromEntries(DIGESTED_FILES.map((f) => [f, sha256(bytes[f])])),
+      files: Object.fromEntries(DIGESTED_FILES.map((f) => [f, host().sha256(bytes[f])])),
     };
-    const parent = path.dirname(this.dir);
-    fs.mkdirSync(parent, { recursive: true });
-    const tmp = fs.mkdtempSync(path.join(parent, `.tmp-${path.basename(this.dir)}-`));
+    const parent = host().path.dirname(this.dir);
+    host().fs.mkdirSync(parent, { recursive: true });
+    const tmp = host().fs.mkdtempSync(host().path.join(parent, `.tmp-${host().path.basename(this.dir)}-`));
     try {
-      for (const f of DIGESTED_FILES) fs.writeFileSync(path.join(tmp, f), bytes[f]);
-      fs.writeFileSync(path.join(tmp, INTEGRITY_FILE), JSON.stringify(integrity, null, 1));
+      for (const f of DIGESTED_FILES) host().fs.writeFileSync(host().path.join(tmp, f), bytes[f]);
+      host().fs.writeFileSync(host().path.join(tmp, INTEGRITY_FILE), JSON.stringify(integrity, null, 1));
       // Replace any previous entry (a damaged one included): rename the new folder in, then remove the old one.
-      if (fs.existsSync(this.dir)) {
+      if (host().fs.existsSync(this.dir)) {
         const old = `${tmp}-old`;
-        fs.renameSync(this.dir, old);
-        fs.renameSync(tmp, this.dir);
-        fs.rmSync(old, { recursive: true, force: true });
-      } else fs.renameSync(tmp, this.dir);
+        host().fs.renameSync(this.dir, old);
+        host().fs.renameSync(tmp, this.dir);
+        host().fs.rmSync(old, { recursive: true, force: true });
+      } else host().fs.renameSync(tmp, this.dir);
     } catch (err) {
-      fs.rmSync(tmp, { recursive: true, force: true });
+      host().fs.rmSync(tmp, { recursive: true, force: true });
       throw err;
     }
     return Promise.resolve({
@@ -160,26 +158,26 @@ export function loadWeights(model: Network, dir: string, expected?: CacheKeyInpu
 }
 
 function readEntry(model: Network, dir: string, expected: CacheKeyInputs | undefined): CacheSidecar {
-  const integrityPath = path.join(dir, INTEGRITY_FILE);
+  const integrityPath = host().path.join(dir, INTEGRITY_FILE);
   const integrity = integrityOf(readEntryFile(integrityPath), integrityPath);
   if (expected !== undefined && canonicalJson(integrity.inputs) !== canonicalJson(expected)) {
     throw new CacheError(`the entry was produced from other inputs (${differingInputs(integrity.inputs, expected)}) than this run's`, integrityPath);
   }
   // The bytes that were digested are the bytes used: nothing is read twice.
-  const bytes = new Map<string, Buffer>();
+  const bytes = new Map<string, Uint8Array>();
   for (const f of DIGESTED_FILES) {
-    const file = path.join(dir, f);
+    const file = host().path.join(dir, f);
     const content = readEntryFile(file);
-    if (sha256(content) !== integrity.files[f]) {
+    if (host().sha256(content) !== integrity.files[f]) {
       throw new CacheError(`its sha256 differs from the one ${INTEGRITY_FILE} recorded when the entry was written (the file was damaged or changed)`, file);
     }
     bytes.set(f, content);
   }
-  const jsonPath = path.join(dir, MODEL_FILE);
-  const shardPath = path.join(dir, WEIGHTS_FILE);
-  const json = parseJson(bytes.get(MODEL_FILE) as Buffer, jsonPath);
+  const jsonPath = host().path.join(dir, MODEL_FILE);
+  const shardPath = host().path.join(dir, WEIGHTS_FILE);
+  const json = parseJson(bytes.get(MODEL_FILE) as Uint8Array, jsonPath);
   const specs = manifestOf(json, jsonPath);
-  const buffer = bytes.get(WEIGHTS_FILE) as Buffer;
+  const buffer = bytes.get(WEIGHTS_FILE) as Uint8Array;
   const expectedBytes = specs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1) * (BYTES_PER_DTYPE[s.dtype] as number), 0);
   if (buffer.byteLength !== expectedBytes) {
     throw new CacheError(`${buffer.byteLength} bytes, but the manifest in ${MODEL_FILE} describes ${expectedBytes}`, shardPath);
@@ -209,19 +207,19 @@ function readEntry(model: Network, dir: string, expected: CacheKeyInputs | undef
   return sidecarOf(json, jsonPath) ?? { formatVersion: CACHE_FORMAT_VERSION, key: integrity.key, model: model.spec.name, staticTwin: model.isStaticTwin, inputs: integrity.inputs };
 }
 
-function readEntryFile(file: string): Buffer {
+function readEntryFile(file: string): Uint8Array {
   try {
-    return fs.readFileSync(file);
+    return host().fs.readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new CacheError(code === 'ENOENT' ? 'the file is missing from the entry' : `cannot be read (${code ?? String(err)})`, file);
   }
 }
 
-function parseJson(bytes: Buffer, file: string): Record<string, unknown> {
+function parseJson(bytes: Uint8Array, file: string): Record<string, unknown> {
   let json: unknown;
   try {
-    json = JSON.parse(bytes.toString('utf8'));
+    json = JSON.parse(new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes));
   } catch (err) {
     throw new CacheError(`not valid JSON (${err instanceof Error ? err.message : String(err)})`, file);
   }
@@ -232,7 +230,7 @@ function parseJson(bytes: Buffer, file: string): Record<string, unknown> {
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isHex64 = (v: unknown): boolean => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
 
-function integrityOf(bytes: Buffer, file: string): IntegrityManifest {
+function integrityOf(bytes: Uint8Array, file: string): IntegrityManifest {
   const json = parseJson(bytes, file);
   const inputs = json.inputs;
   const files = json.files;
@@ -326,7 +324,7 @@ export async function loadOrTrain(
   const key = keyOf(inputs);
   const dir = cacheDir(workspaceRoot, key);
   let cacheProblem: string | undefined;
-  if (fs.existsSync(dir)) {
+  if (host().fs.existsSync(dir)) {
     const { buildModel, buildStaticTwin } = await import('./network');
     const model = staticTwin ? buildStaticTwin(spec, { seed: options.seed ?? spec.train.seed }) : buildModel(spec, { seed: options.seed ?? spec.train.seed });
     try {
@@ -335,7 +333,7 @@ export async function loadOrTrain(
     } catch (err) {
       model.dispose();
       if (!(err instanceof CacheError)) throw err;
-      cacheProblem = `${path.relative(workspaceRoot, err.file).split(path.sep).join('/')}: ${err.reason}`;
+      cacheProblem = `${host().path.relative(workspaceRoot, err.file).split(host().path.sep).join('/')}: ${err.reason}`;
     }
   }
   // Data is loaded only when training is needed (a cache hit never touches it).

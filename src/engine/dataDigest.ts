@@ -3,14 +3,12 @@
 // modification time) gives another cache key, and moving a file without changing it keeps the weights. Computed
 // on every load or train: on the main example it costs a few milliseconds once the digits are read (they are
 // digested once per process); a user file costs one more read at ~0.7 GB/s, small beside loading and training.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { ModelSpec } from '../modelfile/types';
-import { sha256, sha256File } from './digest';
+import { host, type HostStats } from '../protocol/host';
 import { DataError, fsError } from './data/errors';
 import { DEFAULT_MAX_BYTES, checkSize } from './data/limits';
 import { loadMnistAll, type MnistAll } from './data/mnist';
-import { resolveInWorkspace } from './data/paths';
+import { joinPosix, resolveInWorkspace } from './data/paths';
 
 const mnistDigests = new WeakMap<MnistAll, string>();
 
@@ -20,17 +18,17 @@ async function mnistDigest(): Promise<string> {
   let digest = mnistDigests.get(all);
   if (digest === undefined) {
     const bytes = (a: Float32Array | Int32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-    digest = sha256(`mnist ${all.version} x ${sha256(bytes(all.x))} y ${sha256(bytes(all.y))}`);
+    digest = host().sha256(`mnist ${all.version} x ${host().sha256(bytes(all.x))} y ${host().sha256(bytes(all.y))}`);
     mnistDigests.set(all, digest);
   }
   return digest;
 }
 
 /** A workspace path confined like every data path (DataError naming it when missing or outside) and its stat. */
-async function confined(root: string, rel: string): Promise<{ real: string; stat: fs.Stats }> {
+async function confined(root: string, rel: string): Promise<{ real: string; stat: HostStats }> {
   const real = await resolveInWorkspace(root, rel);
   try {
-    return { real, stat: await fs.promises.stat(real) };
+    return { real, stat: await host().fs.stat(real) };
   } catch (e) {
     throw fsError(e, rel);
   }
@@ -42,7 +40,7 @@ async function fileDigest(root: string, rel: string): Promise<string> {
   if (stat.isDirectory()) throw new DataError('expected a file but found a folder', rel);
   checkSize(stat.size, DEFAULT_MAX_BYTES, rel, 'the file');
   try {
-    return await sha256File(real);
+    return await host().sha256File(real);
   } catch (e) {
     throw fsError(e, rel);
   }
@@ -59,12 +57,12 @@ async function folderDigest(root: string, rel: string): Promise<string> {
     if (!stat.isDirectory()) throw new DataError('expected a folder but found a file', dir);
     let names: string[];
     try {
-      names = (await fs.promises.readdir(real)).filter((n) => !n.startsWith('.')).sort();
+      names = (await host().fs.readdir(real)).filter((n) => !n.startsWith('.')).sort();
     } catch (e) {
       throw fsError(e, dir);
     }
     for (const name of names) {
-      const child = path.posix.join(dir, name);
+      const child = joinPosix(dir, name);
       const isDir = (await confined(root, child)).stat.isDirectory();
       if (depth === 0 && isDir) {
         parts.push(`class ${name}`);
@@ -73,7 +71,7 @@ async function folderDigest(root: string, rel: string): Promise<string> {
     }
   };
   await walk(rel, 0);
-  return sha256(parts.join('\n'));
+  return host().sha256(parts.join('\n'));
 }
 
 /**
@@ -82,7 +80,7 @@ async function folderDigest(root: string, rel: string): Promise<string> {
  */
 export async function trainingDataDigest(spec: ModelSpec, workspaceRoot: string): Promise<string> {
   const data = spec.data;
-  if (data.source === 'mnist') return sha256(`mnist ${await mnistDigest()}`);
+  if (data.source === 'mnist') return host().sha256(`mnist ${await mnistDigest()}`);
   const roles: [string, string | undefined][] =
     data.source === 'npy' ? [['x', data.train], ['y', data.trainLabels]] : [[data.source === 'images' ? 'folder' : 'file', data.train]];
   const digests: string[] = [];
@@ -90,5 +88,5 @@ export async function trainingDataDigest(spec: ModelSpec, workspaceRoot: string)
     if (rel === undefined) continue;
     digests.push(`${role} ${role === 'folder' ? await folderDigest(workspaceRoot, rel) : await fileDigest(workspaceRoot, rel)}`);
   }
-  return sha256(`${data.source}\n${digests.join('\n')}`);
+  return host().sha256(`${data.source}\n${digests.join('\n')}`);
 }

@@ -1,9 +1,9 @@
 // Refuse a model that cannot fit before any tensor is allocated: an estimate from the cost model, compared with
 // what the backend can address. A refusal names the estimate and its parts, so the user knows what to shrink.
-import * as os from 'os';
 import { computeCost } from '../modelfile/cost';
 import type { ModelSpec } from '../modelfile/types';
 import type { BackendInfo } from './types';
+import { host } from '../protocol/host';
 
 const BYTES_PER_FLOAT = 4;
 /** WebAssembly memory is 32-bit: the WASM backend's heap cannot grow past 4 GiB. */
@@ -36,7 +36,7 @@ export function estimateMemory(spec: ModelSpec, batchSize: number, training: boo
 }
 
 /** What the backend can hold: WASM's 32-bit heap, otherwise a share of the free host memory. */
-export function availableBytes(backend: BackendInfo['name'] | undefined, freeHostBytes = os.freemem()): number {
+export function availableBytes(backend: BackendInfo['name'] | undefined, freeHostBytes = host().freeMemory()): number {
   const host = freeHostBytes * HOST_SHARE;
   return backend === 'wasm' ? Math.min(WASM_ADDRESSABLE_BYTES, host) : host;
 }

@@ -2,8 +2,7 @@
 // (`.dynn/` with weights, results, reports and their temporary folders) must lie inside the workspace folder, both
 // lexically (no `..` escape) and physically (realpath: a symbolic link that leads out is refused). A symbolic link
 // whose target stays inside the workspace is allowed: it writes nowhere else.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { host } from '../protocol/host';
 
 /** The folder under the workspace root that holds everything DyNN Lens writes, and its parts. */
 export const DYNN_DIR = '.dynn';
@@ -26,8 +25,8 @@ export class WorkspaceError extends Error {
 
 /** True when `candidate` is `root` or lies under it (both absolute and resolved the same way). */
 export function isInside(root: string, candidate: string): boolean {
-  const rel = path.relative(root, candidate);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  const rel = host().path.relative(root, candidate);
+  return rel === '' || (!rel.startsWith('..') && !host().path.isAbsolute(rel));
 }
 
 /** `a/b/c` with '/' separators, as messages show workspace paths on every platform. */
@@ -49,21 +48,21 @@ function errnoCode(e: unknown): string | undefined {
 export function workspaceDir(root: string, relDir: string, options: { create: boolean }): string {
   let rootReal: string;
   try {
-    rootReal = fs.realpathSync(root);
+    rootReal = host().fs.realpathSync(root);
   } catch (e) {
     throw new WorkspaceError(`the workspace folder cannot be opened (${errnoCode(e) ?? String(e)})`, root);
   }
-  const lexical = path.resolve(rootReal, relDir);
+  const lexical = host().path.resolve(rootReal, relDir);
   if (!isInside(rootReal, lexical)) throw new WorkspaceError('leaves the workspace folder; DyNN Lens writes only inside it', relDir);
-  const segments = path.relative(rootReal, lexical).split(path.sep).filter((s) => s !== '');
+  const segments = host().path.relative(rootReal, lexical).split(host().path.sep).filter((s) => s !== '');
   let current = rootReal;
   for (const [i, segment] of segments.entries()) {
     const here = shown(segments.slice(0, i + 1));
-    const next = path.join(current, segment);
+    const next = host().path.join(current, segment);
     if (!exists(next, here)) {
-      if (!options.create) return path.join(current, ...segments.slice(i));
+      if (!options.create) return host().path.join(current, ...segments.slice(i));
       try {
-        fs.mkdirSync(next);
+        host().fs.mkdirSync(next);
       } catch (e) {
         // Another run may have made it meanwhile; it is checked below like any existing folder.
         if (errnoCode(e) !== 'EEXIST') throw new WorkspaceError(`cannot create the folder (${errnoCode(e) ?? String(e)})`, here);
@@ -77,28 +76,28 @@ export function workspaceDir(root: string, relDir: string, options: { create: bo
 /** Whether `p` exists; a symbolic link whose target is missing is refused (a write would fail or go elsewhere). */
 function exists(p: string, here: string): boolean {
   try {
-    fs.statSync(p);
+    host().fs.statSync(p);
     return true;
   } catch (e) {
     if (errnoCode(e) !== 'ENOENT') throw new WorkspaceError(`cannot be read (${errnoCode(e) ?? String(e)})`, here);
   }
   let link = false;
   try {
-    link = fs.lstatSync(p).isSymbolicLink();
+    link = host().fs.lstatSync(p).isSymbolicLink();
   } catch {
     return false;
   }
-  if (link) throw new WorkspaceError(`is a symbolic link to '${fs.readlinkSync(p)}', which does not exist; remove the link or make it a folder`, here);
+  if (link) throw new WorkspaceError(`is a symbolic link to '${host().fs.readlinkSync(p)}', which does not exist; remove the link or make it a folder`, here);
   return false;
 }
 
 function realFolder(rootReal: string, p: string, here: string): string {
-  const real = fs.realpathSync(p);
+  const real = host().fs.realpathSync(p);
   if (!isInside(rootReal, real)) {
     throw new WorkspaceError(`is a symbolic link that leads outside the workspace folder (to ${real}); DyNN Lens writes only inside the workspace. Remove the link or make it a folder`, here);
   }
-  if (!fs.statSync(real).isDirectory()) {
-    const via = fs.lstatSync(p).isSymbolicLink() ? 'a symbolic link to a file' : 'a file';
+  if (!host().fs.statSync(real).isDirectory()) {
+    const via = host().fs.lstatSync(p).isSymbolicLink() ? 'a symbolic link to a file' : 'a file';
     throw new WorkspaceError(`must be a folder, but it is ${via}; remove it or rename it`, here);
   }
   return real;
@@ -110,18 +109,18 @@ function realFolder(rootReal: string, p: string, here: string): string {
  * workspace (`--json ../out.json`) is theirs to choose and is not checked. Returns the folder to write into.
  */
 export function workspaceOutput(root: string, file: string, options: { create: boolean }): string {
-  const rootAbs = path.resolve(root);
-  if (!isInside(rootAbs, path.resolve(file))) return path.dirname(path.resolve(file));
-  const rel = path.relative(rootAbs, path.resolve(file));
-  const dir = workspaceDir(root, path.dirname(rel), options);
-  const target = path.join(dir, path.basename(rel));
+  const rootAbs = host().path.resolve(root);
+  if (!isInside(rootAbs, host().path.resolve(file))) return host().path.dirname(host().path.resolve(file));
+  const rel = host().path.relative(rootAbs, host().path.resolve(file));
+  const dir = workspaceDir(root, host().path.dirname(rel), options);
+  const target = host().path.join(dir, host().path.basename(rel));
   let isFolder = false;
   try {
-    isFolder = fs.statSync(target).isDirectory();
+    isFolder = host().fs.statSync(target).isDirectory();
   } catch {
     // Missing (or a dangling link, which the rename replaces): the write creates it.
   }
-  if (isFolder) throw new WorkspaceError('is a folder; the file cannot be written there', rel.split(path.sep).join('/'));
+  if (isFolder) throw new WorkspaceError('is a folder; the file cannot be written there', rel.split(host().path.sep).join('/'));
   return dir;
 }
 

@@ -8,6 +8,7 @@ import { Ctx } from './ctx';
 import { onDidRefuse } from './trust';
 import type { CheckRunner } from './runs/check-runner';
 import type { ModelResultsStore } from './results/results-store';
+import { useNodeHost } from '../platform/node';
 
 /** What `activate` returns: used by the integration tests and by other parts of the extension. */
 export interface DynnLensApi {
@@ -38,6 +39,7 @@ export function tfjsLoaded(): boolean {
 }
 
 export function activate(context: vscode.ExtensionContext): DynnLensApi {
+  useNodeHost();
   const c = new Ctx(context, coreAnalyzer);
   ctx = c;
   // Disposed by VS Code on deactivation (and by deactivate(); a second dispose does nothing).

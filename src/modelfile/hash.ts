@@ -1,7 +1,7 @@
 // Stable identity of a model: sha256 of a canonical JSON of the spec (sorted keys, no source paths, no model
 // name), so the same content in YAML or JSON, reordered keys, comments, layout or a renamed file all give the
 // same hash. The name is left out because it changes neither the weights nor the results.
-import { createHash } from 'crypto';
+import { host } from '../protocol/host';
 import type { ModelSpec } from './types';
 
 export function canonicalJson(value: unknown): string {
@@ -17,7 +17,7 @@ export function canonicalJson(value: unknown): string {
 
 export function specHash(spec: ModelSpec): string {
   const { name: _name, ...identity } = spec;
-  return createHash('sha256').update(canonicalJson(identity)).digest('hex');
+  return host().sha256(canonicalJson(identity));
 }
 
 /**
@@ -31,5 +31,5 @@ export function weightsHash(spec: ModelSpec): string {
   const { name: _name, policy: _policy, checks: _checks, exits, data, ...rest } = spec;
   const exitsWithoutThresholds = exits.map(({ threshold: _threshold, ...exit }) => exit);
   const dataKind = data.source === 'mnist' ? data : { source: data.source };
-  return createHash('sha256').update(canonicalJson({ ...rest, data: dataKind, exits: exitsWithoutThresholds })).digest('hex');
+  return host().sha256(canonicalJson({ ...rest, data: dataKind, exits: exitsWithoutThresholds }));
 }

@@ -1,10 +1,9 @@
 // Reading a model file for a check: the file must parse, pass the schema and have no semantic errors.
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
 import { analyzeText } from '../modelfile';
 import { LIMITS } from '../modelfile/limits';
 import { LineIndex } from '../modelfile/lines';
 import type { ModelSpec } from '../modelfile/types';
+import { host } from '../protocol/host';
 
 /** The file cannot be checked: unreadable, or it has errors (the message lists them with line:column). */
 export class ModelFileError extends Error {
@@ -26,13 +25,13 @@ export interface LoadedModelFile {
 }
 
 export async function readModelFile(file: string, workspaceRoot: string): Promise<LoadedModelFile> {
-  const absolute = path.resolve(workspaceRoot, file);
+  const absolute = host().path.resolve(workspaceRoot, file);
   let text: string;
   try {
-    const stat = await fs.stat(absolute);
+    const stat = await host().fs.stat(absolute);
     if (stat.isDirectory()) throw new ModelFileError(`${file}: is a directory, not a model file`, file);
     if (stat.size > 4 * LIMITS.maxFileBytes) throw new ModelFileError(`${file}: ${stat.size} bytes is larger than a model file can be`, file);
-    text = await fs.readFile(absolute, 'utf8');
+    text = await host().fs.readTextFile(absolute);
   } catch (err) {
     if (err instanceof ModelFileError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -57,6 +56,6 @@ export function modelFromText(text: string, absolute: string, workspaceRoot: str
     const more = errors.length > 10 ? [`  ... and ${errors.length - 10} more`] : [];
     throw new ModelFileError(`${file}: the model has ${errors.length || 'unresolved'} error${errors.length === 1 ? '' : 's'}; fix ${errors.length === 1 ? 'it' : 'them'} first (dynn-lens validate shows all):\n${[...listed, ...more].join('\n')}`, file);
   }
-  const relative = path.relative(workspaceRoot, absolute).split(path.sep).join('/');
+  const relative = host().path.relative(workspaceRoot, absolute).split(host().path.sep).join('/');
   return { spec: analysis.spec, specHash: analysis.specHash, file: relative, absolute };
 }

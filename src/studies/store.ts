@@ -1,10 +1,9 @@
 // Results on disk: `.dynn/results/<model-name>.json` in the workspace, written atomically (temporary file in the
 // same folder, then rename) so a failed or interrupted write leaves the previous file as it was. Every file written
 // inside the workspace goes through writeWorkspaceFile, which confines its folder first (src/engine/workspace.ts).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { RESULTS_DIR, workspaceOutput } from '../engine/workspace';
 import type { Results } from '../protocol/results';
+import { host } from '../protocol/host';
 
 /** File-system-safe version of a model name. */
 export function resultsFileName(modelName: string): string {
@@ -13,18 +12,18 @@ export function resultsFileName(modelName: string): string {
 }
 
 export function resultsPath(workspaceRoot: string, modelName: string): string {
-  return path.join(workspaceRoot, RESULTS_DIR, resultsFileName(modelName));
+  return host().path.join(workspaceRoot, RESULTS_DIR, resultsFileName(modelName));
 }
 
 /** Writes `text` to `file` atomically; on any failure the temporary file is removed and `file` is untouched. */
 export function writeFileAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  host().fs.mkdirSync(host().path.dirname(file), { recursive: true });
+  const tmp = host().path.join(host().path.dirname(file), `.${host().path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    fs.writeFileSync(tmp, text, { encoding: 'utf8', flag: 'wx' });
-    fs.renameSync(tmp, file);
+    host().fs.writeFileSync(tmp, text, { flag: 'wx' });
+    host().fs.renameSync(tmp, file);
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
+    host().fs.rmSync(tmp, { force: true });
     throw err;
   }
 }
@@ -35,12 +34,12 @@ export function writeFileAtomic(file: string, text: string): void {
  * path written (in the folder's real location).
  */
 export function writeWorkspaceFile(workspaceRoot: string, file: string, text: string): string {
-  const target = path.join(workspaceOutput(workspaceRoot, file, { create: true }), path.basename(file));
+  const target = host().path.join(workspaceOutput(workspaceRoot, file, { create: true }), host().path.basename(file));
   writeFileAtomic(target, text);
   return target;
 }
 
-/** Serialises the results (refusing values JSON would corrupt) and writes them atomically; returns the path. */
+/** Serialises the results (refusing values JSON would corrupt) and writes them atomically; returns the host().path. */
 export function writeResults(workspaceRoot: string, results: Results, file: string = resultsPath(workspaceRoot, results.model.name)): string {
   const text = `${JSON.stringify(results, strictReplacer, 1)}\n`;
   writeWorkspaceFile(workspaceRoot, file, text);

@@ -26,6 +26,9 @@ import {
 // Job modules: each registers its jobs when imported. Engine, attack and study job modules are added here.
 import './builtinJobs';
 import './studyJobs';
+import { useNodeHost } from '../platform/node';
+
+useNodeHost();
 
 type WireError = ResponseError<WorkerErrorData>;
 

@@ -71,6 +71,7 @@ export async function timeDynamicVsStatic(spec: ModelSpec, model: Network, x: tf
 /** timeDynamicVsStatic in a child process (WASM on `threads` threads, or the default), on the weights cached in `workspace`. */
 function childComparison(workspace: string, flopsSaving: number, threads: number | undefined): Record<string, unknown> {
   const script = `
+    require(${JSON.stringify(path.join(__dirname, '..', '..', 'src', 'platform', 'node'))}).useNodeHost();
     const bench = require(${JSON.stringify(__filename)});
     bench.comparisonChild(${JSON.stringify(EXAMPLE)}, ${JSON.stringify(workspace)}, ${flopsSaving})
       .then((r) => console.log(JSON.stringify(r)), (e) => { console.error(e); process.exitCode = 1; });`;

@@ -20,6 +20,7 @@ function compile() {
 
 async function main() {
   compile();
+  require(path.join(root, 'out', 'src', 'platform', 'node')).useNodeHost();
   const outDir = path.join(root, 'out', 'test', 'bench');
   const names = fs
     .readdirSync(path.join(__dirname))

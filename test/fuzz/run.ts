@@ -6,6 +6,9 @@
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import { analyse, fuzzInputs, seeds, type FuzzInput } from './modelFiles';
+import { useNodeHost } from '../../src/platform/node';
+
+useNodeHost();
 
 const HANG_MS = 2000;
 const KEEP = 5;

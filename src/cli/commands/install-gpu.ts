@@ -1,8 +1,8 @@
 // `dynn-lens install-gpu [--dir DIR] [--check]`: installs the CUDA backend (@tensorflow/tfjs-node-gpu) into a
 // folder of the tool's own (never the current project) when this machine can run it, and says exactly why not
-// when it cannot. The decision is src/engine/gpuInstall.ts, shared with the editor's "Install GPU Backend".
+// when it cannot. The decision is src/platform/node/gpuInstall.ts, shared with the editor's "Install GPU Backend".
 import * as path from 'node:path';
-import { GPU_PACKAGE, defaultGpuBackendDir, gpuNodeModules, planGpuInstall, probeGpuMachine, runGpuInstall, tfjsVersion } from '../../engine/gpuInstall';
+import { GPU_PACKAGE, defaultGpuBackendDir, gpuNodeModules, planGpuInstall, probeGpuMachine, runGpuInstall, tfjsVersion } from '../../platform/node/gpuInstall';
 import type { Command } from '../command';
 
 export const installGpuCommand: Command = {

@@ -1,24 +1,27 @@
 // Reads a confined workspace file after checking its size, so a huge file is refused before it is read.
 
-import * as fs from 'node:fs';
 import { DataError, fsError } from './errors';
 import { checkSize } from './limits';
 import { resolveInWorkspace } from './paths';
+import { host, type HostStats } from '../../protocol/host';
 
 export async function readWorkspaceFile(workspaceRoot: string, relPath: string, maxBytes: number): Promise<Buffer> {
   const real = await resolveInWorkspace(workspaceRoot, relPath);
-  let stat: fs.Stats;
+  let stat: HostStats;
   try {
-    stat = await fs.promises.stat(real);
+    stat = await host().fs.stat(real);
   } catch (e) {
     throw fsError(e, relPath);
   }
   if (stat.isDirectory()) throw new DataError('expected a file but found a folder', relPath);
   checkSize(stat.size, maxBytes, relPath, 'the file');
   if (stat.size === 0) throw new DataError('file is empty', relPath);
+  let bytes: Uint8Array;
   try {
-    return await fs.promises.readFile(real);
+    bytes = await host().fs.readFile(real);
   } catch (e) {
     throw fsError(e, relPath);
   }
+  // The decoders read little-endian numbers with Buffer's methods; a view, not a copy.
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

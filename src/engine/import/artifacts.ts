@@ -1,35 +1,37 @@
 // Reads a TF.js Layers model (`model.json` + weight shards, as tensorflowjs_converter writes from Keras) from the
 // workspace without fetch: every path is resolved inside the workspace (no `..`, no absolute path, no symlink that
 // leads out), every shard group's byte size is checked against its manifest before TF.js sees the bytes.
-import * as fs from 'fs';
-import * as path from 'path';
 import type * as tf from '@tensorflow/tfjs';
 import { resolveInWorkspace } from '../data/paths';
 import { ImportError } from './errors';
+import { host } from '../../protocol/host';
 
 /** Limit on model.json (topology + manifest): a Keras topology is kilobytes, not megabytes. */
 const MAX_MODEL_JSON_BYTES = 32 * 1024 * 1024;
 /** Limit on all weight shards together. */
 const MAX_WEIGHT_BYTES = 1024 * 1024 * 1024;
 
+/** An absolute path in Windows spelling (`\x`, `/x`, `C:\x`, `C:/x`), refused on every host alike. */
+const WINDOWS_ABSOLUTE = /^([\\/]|[A-Za-z]:[\\/])/;
+
 const BYTES_PER_DTYPE: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
 
 /** Workspace-relative spelling of an absolute path (for messages). */
 export function relativeTo(root: string, file: string): string {
-  return path.relative(root, file).split(path.sep).join('/');
+  return host().path.relative(root, file).split(host().path.sep).join('/');
 }
 
 /** Resolves `ref` (relative to the folder `baseDir`) inside the workspace; refuses absolute paths and URLs. */
 export async function resolveRef(workspaceRoot: string, baseDir: string, ref: unknown, citing: string, what: string): Promise<string> {
   if (typeof ref !== 'string' || ref.trim() === '') throw new ImportError(`${what} must be a non-empty relative path`, citing);
-  if (/^[a-z][a-z0-9+.-]*:/i.test(ref) || path.isAbsolute(ref) || path.win32.isAbsolute(ref)) {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(ref) || host().path.isAbsolute(ref) || WINDOWS_ABSOLUTE.test(ref)) {
     throw new ImportError(`${what} '${ref}' must be a path relative to this file, not an absolute path or URL`, citing);
   }
-  const rootReal = await fs.promises.realpath(workspaceRoot);
-  const baseReal = await fs.promises.realpath(baseDir);
-  const candidate = path.resolve(baseReal, ref);
+  const rootReal = await host().fs.realpath(workspaceRoot);
+  const baseReal = await host().fs.realpath(baseDir);
+  const candidate = host().path.resolve(baseReal, ref);
   try {
-    return await resolveInWorkspace(rootReal, path.relative(rootReal, candidate));
+    return await resolveInWorkspace(rootReal, host().path.relative(rootReal, candidate));
   } catch (e) {
     const reason = e instanceof Error ? e.message.replace(/^[^:]*: /, '') : String(e);
     throw new ImportError(`${what} '${ref}': ${reason}`, citing);
@@ -68,9 +70,9 @@ export async function readLayersArtifacts(workspaceRoot: string, modelFile: stri
   const modelRel = relativeTo(workspaceRoot, modelFile);
   let text: string;
   try {
-    const stat = await fs.promises.stat(modelFile);
+    const stat = await host().fs.stat(modelFile);
     if (stat.size > MAX_MODEL_JSON_BYTES) throw new ImportError(`is ${stat.size} bytes; model.json is limited to ${MAX_MODEL_JSON_BYTES}`, modelRel);
-    text = await fs.promises.readFile(modelFile, 'utf8');
+    text = await host().fs.readTextFile(modelFile);
   } catch (e) {
     if (e instanceof ImportError) throw e;
     throw new ImportError(`cannot read the model file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, modelRel);
@@ -91,8 +93,8 @@ export async function readLayersArtifacts(workspaceRoot: string, modelFile: stri
   const manifest = obj.weightsManifest;
   if (!isManifest(manifest)) throw new ImportError("has no valid 'weightsManifest' (a list of {paths, weights})", modelRel);
 
-  const modelDir = path.dirname(modelFile);
-  const buffers: Buffer[] = [];
+  const modelDir = host().path.dirname(modelFile);
+  const buffers: Uint8Array[] = [];
   const specs: tf.io.WeightsManifestEntry[] = [];
   let total = 0;
   for (const [g, group] of manifest.entries()) {
@@ -104,7 +106,7 @@ export async function readLayersArtifacts(workspaceRoot: string, modelFile: stri
     }
     const files: string[] = [];
     for (const ref of group.paths) files.push(await resolveRef(workspaceRoot, modelDir, ref, modelRel, 'weight shard'));
-    const sizes = await Promise.all(files.map(async (f) => (await fs.promises.stat(f)).size));
+    const sizes = await Promise.all(files.map(async (f) => (await host().fs.stat(f)).size));
     const got = sizes.reduce((a, b) => a + b, 0);
     if (got !== expected) {
       const names = files.map((f, i) => `${relativeTo(workspaceRoot, f)} (${sizes[i]} bytes)`).join(', ');
@@ -113,11 +115,16 @@ export async function readLayersArtifacts(workspaceRoot: string, modelFile: stri
     }
     total += got;
     if (total > MAX_WEIGHT_BYTES) throw new ImportError(`weights exceed ${MAX_WEIGHT_BYTES} bytes`, modelRel);
-    for (const f of files) buffers.push(await fs.promises.readFile(f));
+    for (const f of files) buffers.push(await host().fs.readFile(f));
     specs.push(...group.weights);
   }
-  const all = Buffer.concat(buffers);
-  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
+  const all = new Uint8Array(buffers.reduce((sum, b) => sum + b.byteLength, 0));
+  let at = 0;
+  for (const b of buffers) {
+    all.set(b, at);
+    at += b.byteLength;
+  }
+  const weightData = all.buffer;
   const artifacts: tf.io.ModelArtifacts = { modelTopology: topology, weightSpecs: specs, weightData, format: 'layers-model' };
   if (typeof obj.generatedBy === 'string') artifacts.generatedBy = obj.generatedBy;
   if (typeof obj.convertedBy === 'string') artifacts.convertedBy = obj.convertedBy;

@@ -1,8 +1,6 @@
 // A pretrained TF.js Layers model whose outputs are the exits, wrapped as a DynamicModel: forwardAll applies the
 // whole graph (differentiable, for attacks); runDynamic runs the graph part by part and drops the samples that
 // exit, so later layers run only on the samples that stay.
-import * as fs from 'fs';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { decideExit, initialPolicyState, policyFromSpec, type PolicyState } from '../policy';
 import { gatherRows } from '../rows';
@@ -13,6 +11,7 @@ import { ImportError } from './errors';
 import { planGraph, runPart, type GraphPlan } from './graph';
 import { parseImportSidecar, type ImportSidecar } from './sidecar';
 import { checkInputShape, recordAnswer } from '../runRecord';
+import { host } from '../../protocol/host';
 
 const DEFAULT_INFERENCE_BATCH = 256;
 /** Floor under probabilities before the log that turns a softmax output back into logits. */
@@ -147,11 +146,11 @@ export class ImportedModel implements DynamicModel {
  * shards) must lie inside `workspaceRoot`. Throws ImportError naming the file at fault.
  */
 export async function importLayersModel(sidecarFile: string, workspaceRoot: string): Promise<ImportedModel> {
-  const root = await fs.promises.realpath(workspaceRoot);
-  const sidecarPath = await resolveRef(root, root, path.isAbsolute(sidecarFile) ? path.relative(root, sidecarFile) : sidecarFile, '(workspace)', 'sidecar');
+  const root = await host().fs.realpath(workspaceRoot);
+  const sidecarPath = await resolveRef(root, root, host().path.isAbsolute(sidecarFile) ? host().path.relative(root, sidecarFile) : sidecarFile, '(workspace)', 'sidecar');
   const sidecarRel = relativeTo(root, sidecarPath);
-  const sidecar = parseImportSidecar(await fs.promises.readFile(sidecarPath, 'utf8'), sidecarRel);
-  const modelFile = await resolveRef(root, path.dirname(sidecarPath), sidecar.model, sidecarRel, 'import.model');
+  const sidecar = parseImportSidecar(await host().fs.readTextFile(sidecarPath), sidecarRel);
+  const modelFile = await resolveRef(root, host().path.dirname(sidecarPath), sidecar.model, sidecarRel, 'import.model');
   const modelRel = relativeTo(root, modelFile);
   const artifacts = await readLayersArtifacts(root, modelFile);
   let layers: tf.LayersModel;

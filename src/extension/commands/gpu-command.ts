@@ -1,8 +1,8 @@
 // "DyNN: Install GPU Backend": installs @tensorflow/tfjs-node-gpu into the extension's global storage folder
 // (never the user's project) when this machine can run it, and says exactly why not otherwise. The decision is
-// src/engine/gpuInstall.ts (shared with `dynn-lens install-gpu`); the worker finds the package through NODE_PATH.
+// src/platform/node/gpuInstall.ts (shared with `dynn-lens install-gpu`); the worker finds the package through NODE_PATH.
 import * as vscode from 'vscode';
-import { GPU_PACKAGE, planGpuInstall, probeGpuMachine, runGpuInstall, tfjsVersion } from '../../engine/gpuInstall';
+import { GPU_PACKAGE, planGpuInstall, probeGpuMachine, runGpuInstall, tfjsVersion } from '../../platform/node/gpuInstall';
 import { gpuBackendDir } from '../runs/worker';
 import type { CommandFactory } from './command';
 import { whenTrusted } from '../trust';

@@ -2,7 +2,7 @@
 // its log lines go to the extension's log, and it is stopped with the context.
 import * as fs from 'fs';
 import * as vscode from 'vscode';
-import { gpuNodeModules } from '../../engine/gpuInstall';
+import { gpuNodeModules } from '../../platform/node/gpuInstall';
 import type { WorkerClient } from '../../worker/client';
 import { Lazy } from '../lazy';
 import type { Log } from '../log';

@@ -8,7 +8,7 @@ import type { Command } from '../../../src/cli/command';
 import { summaryText } from '../../../src/cli/commands/check';
 import { trainSummaryText } from '../../../src/cli/commands/train';
 import { encodeNpy } from '../../../src/engine/data/npy';
-import { encodeZip } from '../../../src/engine/data/zip';
+import { encodeZip } from '../engine/data/zipFixture';
 import { buildMarkdownReport } from '../../../src/panel/host/report';
 import { makeResults } from '../panel/fixtures';
 import { runCli } from './runCli';

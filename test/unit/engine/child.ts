@@ -6,15 +6,16 @@ import * as path from 'path';
 const OUT_SRC = path.join(__dirname, '..', '..', '..', 'src');
 
 /**
- * Runs `body` (an async function body with `tf`, `backend` (src/engine/backend), `threads` (src/engine/wasmThreads)
+ * Runs `body` (an async function body with `tf`, `backend` (src/engine/backend), `threads` (src/platform/node/wasmThreads)
  * and `rows` (src/engine/rows) in scope) in a fresh Node; returns its last stdout line as JSON.
  */
 export function child(body: string, env: Record<string, string> = {}): { result: Record<string, unknown>; status: number | null; stderr: string } {
   const engine = (name: string): string => JSON.stringify(path.join(OUT_SRC, 'engine', name));
   const script = `
+    require(${JSON.stringify(path.join(OUT_SRC, 'platform', 'node'))}).useNodeHost();
     const tf = require('@tensorflow/tfjs');
     const backend = require(${engine('backend')});
-    const threads = require(${engine('wasmThreads')});
+    const threads = require(${JSON.stringify(path.join(OUT_SRC, 'platform', 'node', 'wasmThreads'))});
     const rows = require(${engine('rows')});
     (async () => { ${body} })().catch((e) => { console.log(JSON.stringify({ error: String(e && e.stack || e) })); process.exitCode = 1; });`;
   // No process.exit in the script: the child must end on its own, so a pool thread that held it open would time out.

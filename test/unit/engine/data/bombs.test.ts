@@ -24,6 +24,7 @@ interface Measured {
 /** Loads `spec` from `root` in a fresh Node and reports the time, the extra peak RSS and the error message. */
 function loadInChild(spec: unknown, root: string): Measured {
   const script = `
+    require(${JSON.stringify(path.join(DATA_INDEX, '..', '..', '..', 'platform', 'node'))}).useNodeHost();
     const data = require(${JSON.stringify(DATA_INDEX)});
     const [spec, root] = JSON.parse(process.argv[1]);
     (async () => {

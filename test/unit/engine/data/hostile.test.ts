@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { loadArrays } from '../../../../src/engine/data';
 import { encodeNpy, parseNpy } from '../../../../src/engine/data/npy';
-import { encodeZip, extractZipEntry, listZip, readZipMemberHead } from '../../../../src/engine/data/zip';
+import { extractZipEntry, listZip, readZipMemberHead } from '../../../../src/engine/data/zip';
+import { encodeZip } from './zipFixture';
 import { npyHeader, zipOfDeflated } from './bombs';
 import { TempWorkspace, rejectsData, specWith } from './helpers';
 

@@ -6,7 +6,7 @@ import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { loadArrays } from '../../../../src/engine/data';
 import { encodeNpy } from '../../../../src/engine/data/npy';
-import { encodeZip } from '../../../../src/engine/data/zip';
+import { encodeZip } from './zipFixture';
 import type { NdArray } from '../../../../src/engine/data/ndarray';
 import { TempWorkspace, rejectsData, specWith } from './helpers';
 

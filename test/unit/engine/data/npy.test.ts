@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { DataError } from '../../../../src/engine/data/errors';
 import { encodeNpy, parseNpy } from '../../../../src/engine/data/npy';
-import { encodeZip, extractZipEntry, listZip } from '../../../../src/engine/data/zip';
+import { extractZipEntry, listZip } from '../../../../src/engine/data/zip';
+import { encodeZip } from './zipFixture';
 
 const LIMIT = 1 << 20;
 

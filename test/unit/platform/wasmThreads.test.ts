@@ -3,10 +3,11 @@
 // bridge that cannot start leaves a working single-threaded backend that says why, and the buffer-sharing Identity
 // kernel the backend installs keeps gradients exact.
 import * as assert from 'assert';
-import { defaultWasmThreads, mainScriptPreamble, wasmThreadsFromEnv } from '../../../src/engine/wasmThreads';
-import { child } from './child';
+import { defaultWasmThreads, wasmThreadsFromEnv } from '../../../src/engine/backend';
+import { mainScriptPreamble } from '../../../src/platform/node/wasmThreads';
+import { child } from '../engine/child';
 
-describe('engine/wasmThreads: settings and glue checks', () => {
+describe('platform/wasmThreads: settings and glue checks', () => {
   it('uses every core up to 4 by default', () => {
     assert.deepStrictEqual([1, 2, 3, 4, 16].map((n) => defaultWasmThreads(n)), [1, 2, 3, 4, 4]);
   });
@@ -37,7 +38,7 @@ const CONV = `
   const out = tf.conv2d(x, w, 1, 'same').dataSync();
   const y = { n: out.length, finite: out.every(Number.isFinite), sha256: require('crypto').createHash('sha256').update(Buffer.from(out.buffer)).digest('hex') };`;
 
-describe('engine/wasmThreads: the real backend in a child process', function () {
+describe('platform/wasmThreads: the real backend in a child process', function () {
   this.timeout(120_000);
   it('starts 2 threads that compute bit-for-bit what 1 thread does, and lets the process end', () => {
     const body = `const info = await backend.initBackend({ preference: 'wasm', wasmThreads: Number(process.env.T) }); ${CONV}

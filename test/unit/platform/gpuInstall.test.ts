@@ -15,7 +15,7 @@ import {
   probeGpuMachine,
   runGpuInstall,
   type GpuMachineProbe,
-} from '../../../src/engine/gpuInstall';
+} from '../../../src/platform/node/gpuInstall';
 
 const READY: GpuMachineProbe = {
   platform: 'linux',
@@ -136,7 +136,7 @@ describe('GPU backend install: probes', () => {
     fs.mkdirSync(pkg, { recursive: true });
     fs.writeFileSync(path.join(pkg, 'package.json'), '{"name":"@tensorflow/tfjs-node-gpu","version":"4.22.0","main":"index.js"}');
     fs.writeFileSync(path.join(pkg, 'index.js'), 'module.exports = {};');
-    const backend = require.resolve('../../../src/engine/backend');
+    const backend = require.resolve('../../../src/platform/node/backends');
     const probe = `const b = require(${JSON.stringify(backend)}); process.stdout.write(String(b.resolvePackage(${JSON.stringify(GPU_PACKAGE)})));`;
     const withPath = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', env: { ...process.env, NODE_PATH: path.join(dir, 'node_modules') } });
     assert.equal(withPath.status, 0, withPath.stderr);

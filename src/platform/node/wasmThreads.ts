@@ -4,28 +4,17 @@
 // machine). This module bridges exactly those two points while the backend starts: it keeps the text of the Blobs
 // the glue creates, starts the workers from files in a private temporary folder, and tells the glue how many
 // threads to use. Workers never keep the process alive. Anything unexpected makes the start fail, and the backend
-// chooser then starts the single-threaded build instead (src/engine/backend.ts), saying why.
+// chooser then starts the single-threaded build instead (src/engine/backend.ts), saying why. The core reaches it
+// through the host (src/platform/node/backends.ts).
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { builtinModules, createRequire } from 'module';
 import { Worker as NodeWorker, type WorkerOptions } from 'worker_threads';
+import type { WasmThreadsBridge } from '../../protocol/host';
 
 /** The os module itself (a namespace import is a read-only copy): the glue calls its cpus(). */
 const nodeOs = createRequire(__filename)('os') as { cpus: () => os.CpuInfo[] };
-
-/** Threads the WASM backend uses by default: every core, at most 4 (XNNPACK's gains flatten beyond that here). */
-export function defaultWasmThreads(cores: number = os.cpus().length): number {
-  return Math.max(1, Math.min(4, Math.floor(cores)));
-}
-
-/** Reads DYNN_WASM_THREADS (1 turns threads off); an invalid value is an error naming the variable. */
-export function wasmThreadsFromEnv(value: string | undefined, cores: number = os.cpus().length): number {
-  if (value === undefined || value.trim() === '') return defaultWasmThreads(cores);
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`DYNN_WASM_THREADS=${value}: expected a whole number from 1 to 64`);
-  return n;
-}
 
 /**
  * What the worker needs before it evaluates the glue's main script: the glue's free names. Under webpack the glue
@@ -50,15 +39,6 @@ export function mainScriptPreamble(factoryText: string, scriptFile: string, roll
     lines.push(`var ${name} = require(${JSON.stringify(module)});`);
   }
   return lines.join('\n') + '\n';
-}
-
-export interface WasmThreadsBridge {
-  /** Puts back what install() changed (Blob, URL.createObjectURL, os.cpus); the worker class stays for later threads. */
-  restore(): void;
-  /** The bridge's own error while the backend started, if any (TF.js reports only that the start failed). */
-  readonly lastError: string | undefined;
-  /** Ends every pool worker started so far (after a failed start, whose workers would otherwise linger). */
-  stopWorkers(): Promise<void>;
 }
 
 /**
