@@ -204,7 +204,7 @@ describe('docs: every command the README and docs show', function () {
     });
   }
 
-  it("runs npm scripts the docs name that exist, and `npm run example`'s own command parses", async () => {
+  it("every npm script the docs name exists, and `npm run example`'s own dynn-lens command parses", async () => {
     const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
     const named = projectDocs(ROOT).flatMap((d) => [...d.text.matchAll(/npm run (?:-s )?([\w:-]+)/g)].map((m) => `${d.file}: ${m[1] as string}`));
     assert.ok(named.length > 5);
