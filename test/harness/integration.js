@@ -4,6 +4,9 @@
 //         node test/harness/integration.js    (expects dist/extension.js and out/test/integration/index.js)
 //         const { runIntegration } = require('./integration'); const counts = await runIntegration();
 //         runIntegration({ name, testsEntry, trust: false, workspace: { settings } })   (see integration-untrusted.js)
+//         runIntegration({ name, testsEntry, install: [vsix], extensionDevelopmentPath, env })  (test/package: the
+//                        packaged extension, installed into code-server, next to a development folder that only
+//                        carries the tests)
 //
 // Opens the workbench on a temp copy of the fixture workspace with the smoke-test payload: the extension under
 // development plus out/test/integration/index.js as the extension tests path. The workbench calls
@@ -34,14 +37,17 @@ function waitForExit(exitPromise, ms, name) {
 /**
  * Runs one in-host mocha suite: `testsEntry` is the runner module (its run() picks the test files), `trust: false`
  * starts code-server with workspace trust enforced so the folder opens untrusted, `workspace` writes extra files
- * (see prepareWorkspace), `name` labels the messages. The defaults are the normal integration suite.
- * @param {{ name?: string, testsEntry?: string, trust?: boolean, workspace?: { settings?: Record<string, unknown> } }} [options]
+ * (see prepareWorkspace), `name` labels the messages, `install` lists VSIX files code-server installs before it
+ * starts, `extensionDevelopmentPath` replaces the project folder as the extension under development, and `env`
+ * adds variables for the tests (DYNN_INSTALLED_EXTENSIONS names the extensions folder). The defaults are the
+ * normal integration suite.
+ * @param {{ name?: string, testsEntry?: string, trust?: boolean, workspace?: { settings?: Record<string, unknown> }, install?: string[], extensionDevelopmentPath?: string, env?: Record<string, string> }} [options]
  * @returns {Promise<{ passed: number, failed: number, failures: { title: string, message: string }[] }>}
  */
 async function runIntegration(options = {}) {
   const name = options.name || 'integration suite';
   const testsEntry = options.testsEntry || TESTS_ENTRY;
-  requireBuilt([path.join(EXTENSION_PATH, 'dist', 'extension.js'), testsEntry], 'npm run pretest:integration');
+  requireBuilt(options.extensionDevelopmentPath ? [testsEntry] : [path.join(EXTENSION_PATH, 'dist', 'extension.js'), testsEntry], 'npm run pretest:integration');
   const tools = ensureTools(); // may take minutes on a fresh machine, so the clock starts after it
   const started = Date.now();
   // Last resort if even stopping hangs: the server's exit handler still kills its process group.
@@ -57,7 +63,7 @@ async function runIntegration(options = {}) {
   let exitCode;
   let problem;
   try {
-    server = await startServer(tools, { trust: options.trust !== false });
+    server = await startServer(tools, { trust: options.trust !== false, install: options.install });
     browser = await launchBrowser(tools);
     const page = await browser.newPage();
     let onExit;
@@ -65,8 +71,9 @@ async function runIntegration(options = {}) {
     await page.exposeFunction('codeAutomationExit', (code) => { onExit(Number(code)); });
     const url = workbenchUrl(server, {
       folder: workspace.dir,
+      extensionDevelopmentPath: options.extensionDevelopmentPath,
       extensionTestsPath: path.resolve(PROJECT_ROOT, testsEntry),
-      env: { DYNN_TEST_REPORT: reportFile },
+      env: { ...options.env, DYNN_TEST_REPORT: reportFile, DYNN_INSTALLED_EXTENSIONS: server.extensionsDir },
     });
     await page.goto(url);
     exitCode = await waitForExit(exited, TIMEOUT_MS, name);

@@ -7,8 +7,8 @@
 //
 // Stages: lint, type-check (root and the webview's tsconfig), build (webpack dev bundles, tsc to out/), unit tests
 // (mocha), the test tools (test/harness/tools.js), the integration suite (mocha in a real VS Code extension host under code-server), the same
-// host on an untrusted workspace (integration-untrusted.js) and the UI suite
-// (Playwright + Chromium against code-server). Every stage runs even when an earlier one failed, so one run shows
+// host on an untrusted workspace (integration-untrusted.js), the UI suite
+// (Playwright + Chromium against code-server) and the shipped package (test/package/vsix.test.ts). Every stage runs even when an earlier one failed, so one run shows
 // everything that is broken. A lint/type/build stage that fails counts as one failed item, named; test stages add
 // their test counts, read from the JSON file they write to $DYNN_COUNT_FILE. A stage that cannot run (a missing
 // tool, a timeout) is a failure with its reason, never a silent skip. Each stage runs in its own process group
@@ -46,6 +46,9 @@ const STAGES = [
   // The same host with workspace trust enforced: restricted mode refuses to train or run checks (~10 s).
   { name: 'integration tests (untrusted workspace)', cmd: node, args: [path.join(__dirname, 'integration-untrusted.js')], timeout: 8 * MIN, counts: true },
   { name: 'UI tests', cmd: node, args: [path.join(__dirname, 'ui.js')], timeout: 10 * MIN, counts: true },
+  // The VSIX as shipped (test/package): production build + vsce, the bundled CLI run from the unpacked VSIX, the
+  // VSIX installed into code-server (~2 min). Last, because its production build replaces dist/.
+  { name: 'shipped package', cmd: bin('mocha'), args: ['--no-config', '--timeout', String(12 * MIN), '--reporter', path.join(__dirname, 'count-reporter.js'), 'out/test/package/*.test.js'], timeout: 15 * MIN, counts: true },
 ];
 
 let current; // the running stage's child, killed as a group on interrupt

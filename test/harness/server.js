@@ -6,6 +6,7 @@
 //   ... server.origin is http://127.0.0.1:PORT ...
 //   await server.stop();
 //   const untrusted = await startServer(tools, { trust: false });   // workspace trust enforced (restricted mode)
+//   const shipped = await startServer(tools, { install: ['x.vsix'] }); // the VSIX installed into its extensions folder
 //
 // The server listens on loopback only, on a free port, with a throw-away profile: user data, extensions, config
 // and the XDG folders all live in one temp folder that stop() removes. It is started in its own process group
@@ -19,7 +20,7 @@ const http = require('http');
 const net = require('net');
 const os = require('os');
 const path = require('path');
-const { spawn } = require('child_process');
+const { spawn, spawnSync } = require('child_process');
 const { childEnv } = require('./child-env');
 
 const HOST = '127.0.0.1';
@@ -102,8 +103,9 @@ function tail(file, lines = 30) {
  * Starts code-server and waits until /healthz answers. By default workspace trust is off (every folder is
  * trusted); `{ trust: false }` leaves it on, so the workbench opens folders untrusted (restricted mode).
  * @param {{ node: string, codeServer: string }} tools
- * @param {{ trust?: boolean }} [options]
- * @returns {Promise<{ port: number, origin: string, tmp: string, logFile: string, logTail(): string, stop(): Promise<void> }>}
+ * `install` lists VSIX files installed into the throw-away extensions folder (`extensionsDir`) before it starts.
+ * @param {{ trust?: boolean, install?: string[] }} [options]
+ * @returns {Promise<{ port: number, origin: string, tmp: string, extensionsDir: string, logFile: string, logTail(): string, stop(): Promise<void> }>}
  */
 async function startServer(tools, options = {}) {
   const trustAll = options.trust !== false;
@@ -136,6 +138,15 @@ async function startServer(tools, options = {}) {
     XDG_DATA_HOME: path.join(tmp, dirs.xdgData),
     XDG_CACHE_HOME: path.join(tmp, dirs.xdgCache),
   });
+  // Extensions installed before the server starts, the way a user installs a VSIX (`--install-extension`).
+  for (const vsix of options.install || []) {
+    const installed = spawnSync(tools.node, [tools.codeServer, '--config', config, '--user-data-dir', path.join(tmp, dirs.userData), '--extensions-dir', path.join(tmp, dirs.extensions), '--install-extension', vsix], { env, encoding: 'utf8', timeout: 120_000 });
+    if (installed.status !== 0) {
+      fs.closeSync(log);
+      fs.rmSync(tmp, { recursive: true, force: true });
+      throw new Error(`code-server could not install ${vsix} (${installed.error ? installed.error.message : `exit code ${installed.status}`}):\n${installed.stdout}${installed.stderr}`);
+    }
+  }
   const child = spawn(tools.node, args, { detached: true, stdio: ['ignore', log, log], env });
   fs.closeSync(log);
   const pgid = child.pid;
@@ -168,7 +179,7 @@ async function startServer(tools, options = {}) {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { port, origin, tmp, logFile, logTail: () => tail(logFile), stop };
+  return { port, origin, tmp, extensionsDir: path.join(tmp, dirs.extensions), logFile, logTail: () => tail(logFile), stop };
 }
 
 module.exports = { startServer, HOST };

@@ -1,13 +1,13 @@
 // The design loop in a real extension host: a small check run from the command (in the worker process, not the
 // host), its results stored and persisted, lenses with the measured figures (stale after an edit), a results
-// diagnostic and its fix, cancel stopping a run within a second or two, a killed worker reported with earlier
+// diagnostic and the fix of a measured suggestion, cancel stopping a run within a second or two, a killed worker reported with earlier
 // results untouched, Select Backend writing the setting, and dynn.wasmThreads restarting the worker with its count.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { Results, Suggestion } from '../../src/protocol/results';
+import type { Results } from '../../src/protocol/results';
 import { EXTENSION_ID, closeModel, openModel, waitFor } from './support';
 import { tinyMnistModel } from '../fixtures/tiny-mnist';
 
@@ -139,21 +139,22 @@ describe('design loop: checks from the editor, in the worker', function () {
   });
 
   it('warns where measured results pass the limits, and the quick fix edits the file undoably', async () => {
+    // The tiny model on WASM (seed 3 training, seed 0 attacks) is hijacked at exit1 (82.5% under the hijack
+    // attack, 15% under PGD, as `dynn-lens check --backend wasm` measures) and PGD raises its cost: both warn.
     const hijack = Math.max(...first.attacks.map((a) => a.hijackByExit[0] ?? 0));
     const slowdown = Math.max(...first.attacks.map((a) => (a.meanFlopsRatio - first.clean.meanFlopsRatio) / first.clean.meanFlopsRatio));
-    assert.ok(hijack > 0 || slowdown > 0, 'the tiny run measured neither hijacks nor slowdown: nothing to warn about');
+    assert.ok(hijack > 0.5, `the hijack attack hijacked ${hijack} of the samples at exit1 (82.5% expected)`);
+    assert.ok(slowdown > 0, `no attack raised the cost (${slowdown})`);
     await setLimits(0, 0);
-    const warnings = await waitFor('a results diagnostic', () => {
+    const warnings = await waitFor('both results diagnostics', () => {
       const d = resultDiagnostics(uri);
-      return d.length > 0 ? d : undefined;
+      return d.some((x) => x.code === 'results/hijack-rate') && d.some((x) => x.code === 'results/slowdown-cost') ? d : undefined;
     });
     const hijackWarning = warnings.find((d) => d.code === 'results/hijack-rate');
-    if (hijack > 0) {
-      assert.ok(hijackWarning, warnings.map((d) => d.message).join(' | '));
-      assert.strictEqual(doc.getText(hijackWarning.range), 'exit1');
-      assert.match(hijackWarning.message, /^exit1: [\d.]+% of samples exit here with a wrong answer under (pgd|hijack) \((pgd|hijack), eps 0\.2\); limit 0\.0%/);
-      assert.strictEqual(hijackWarning.severity, vscode.DiagnosticSeverity.Warning);
-    }
+    assert.ok(hijackWarning, warnings.map((d) => d.message).join(' | '));
+    assert.strictEqual(doc.getText(hijackWarning.range), 'exit1');
+    assert.match(hijackWarning.message, /^exit1: \d+% of samples exit here with a wrong answer under hijack \(hijack, eps 0\.2\); limit 0\.0%/);
+    assert.strictEqual(hijackWarning.severity, vscode.DiagnosticSeverity.Warning);
     // Raising the limits clears them again.
     await setLimits(1, 100);
     await waitFor('no results diagnostics under generous limits', () => (resultDiagnostics(uri).length === 0 ? true : undefined));
@@ -161,31 +162,23 @@ describe('design loop: checks from the editor, in the worker', function () {
     await waitFor('the results diagnostics back', () => (resultDiagnostics(uri).length > 0 ? true : undefined));
   });
 
-  it('sweeps the exit threshold and applies a measured suggestion (quick fix, or the panel path) as an undoable edit', async () => {
+  it('sweeps the exit threshold and applies a measured suggestion, as a quick fix and through the panel path, as undoable edits', async () => {
     const swept = await vscode.commands.executeCommand<Results | undefined>('dynn.sweepThresholds', uri);
     assert.ok(swept, `the sweep returned nothing: ${api.runner.lastFailure() ?? ''}${tail(api)}`);
     assert.ok(swept.sweeps.length > 0, 'no sweep in the results');
     const before = doc.getText();
-    const withFix = swept.suggestions.find((s) => s.target.kind === 'exit' || s.target.kind === 'policy');
-    if (withFix) {
-      // The quick fix of the hijack warning applies a measured suggestion.
-      const warning = await waitFor('a hijack warning after the sweep', () => resultDiagnostics(uri).find((d) => d.code === 'results/hijack-rate'));
-      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, warning.range, vscode.CodeActionKind.QuickFix.value);
-      const fix = actions.find((a) => a.title.startsWith('Apply measured suggestion: '));
-      assert.ok(fix?.edit, `no suggestion fix among: ${actions.map((a) => a.title).join(' | ')}`);
-      assert.ok(await vscode.workspace.applyEdit(fix.edit));
-    } else {
-      // The tiny run measured no suggestion: apply a result-derived change through the panel's own path.
-      const derived: Suggestion = {
-        id: 'derived',
-        title: `tighten the policy threshold to 0.95 (hijack rate measured ${Math.round(100 * Math.max(...swept.attacks.map((a) => a.hijackRate)))}%)`,
-        target: { kind: 'policy', name: 'policy' },
-        change: { path: ['policy', 'threshold'], value: 0.95 },
-        before: {},
-        after: {},
-      };
-      assert.strictEqual(await vscode.commands.executeCommand('dynn.applySuggestion', uri, derived), true);
-    }
+    // The sweep of this model measures two suggestions (remove exit1; set the policy threshold to 0.5), both
+    // offered as quick fixes of the hijack warning and as the panel's Apply.
+    const measured = swept.suggestions.filter((s) => s.target.kind === 'exit' || s.target.kind === 'policy');
+    assert.ok(measured.length > 0, `the sweep measured no exit or policy suggestion: ${JSON.stringify(swept.suggestions.map((s) => s.title))}`);
+    const warning = await waitFor('a hijack warning after the sweep', () => resultDiagnostics(uri).find((d) => d.code === 'results/hijack-rate'));
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, warning.range, vscode.CodeActionKind.QuickFix.value);
+    const fixes = actions.filter((a) => a.title.startsWith('Apply measured suggestion: '));
+    assert.ok(fixes.length > 0, `no suggestion fix among: ${actions.map((a) => a.title).join(' | ')}`);
+    for (const fix of fixes) assert.ok(measured.some((m) => fix.title.includes(m.title)), `${fix.title} is not one of the measured suggestions`);
+    const fix = fixes[0];
+    assert.ok(fix?.edit);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
     const after = doc.getText();
     assert.notStrictEqual(after, before, 'the fix did not change the file');
     assert.ok(doc.isDirty);
@@ -194,6 +187,14 @@ describe('design loop: checks from the editor, in the worker', function () {
     await vscode.window.showTextDocument(doc);
     await vscode.commands.executeCommand('undo');
     assert.strictEqual(doc.getText(), before, 'undo did not restore the file');
+    // The panel's Apply path, with a measured suggestion: the same kind of undoable edit.
+    const policy = measured.find((m) => m.target.kind === 'policy');
+    assert.ok(policy, `no measured policy suggestion: ${measured.map((m) => m.title).join(' | ')}`);
+    assert.strictEqual(await vscode.commands.executeCommand('dynn.applySuggestion', uri, policy), true);
+    assert.match(doc.getText(), new RegExp(`threshold: ${String(policy.change.value)}\\b`));
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('undo');
+    assert.strictEqual(doc.getText(), before, 'undo did not restore the file after the panel path');
   });
 
   it("Run Attack runs one of the file's attacks, and adds an attack of a kind the file lacks before running it", async () => {
@@ -242,15 +243,22 @@ describe('design loop: checks from the editor, in the worker', function () {
     await waitFor('the original results back', () => (api.results.get(uri.toString())?.provenance.date === stored.provenance.date ? true : undefined));
   });
 
-  it('Install GPU Backend says exactly why this machine cannot use it (or installs it)', async () => {
-    const outcome = await vscode.commands.executeCommand<{ installed: boolean; reasons: string[] } | undefined>('dynn.installGpuBackend');
-    assert.ok(outcome);
-    const hasSmi = (process.env.PATH ?? '').split(path.delimiter).some((d) => d !== '' && fs.existsSync(path.join(d, 'nvidia-smi')));
-    if (!hasSmi) {
-      assert.strictEqual(outcome.installed, false);
-      assert.ok(outcome.reasons.includes('no NVIDIA driver: nvidia-smi is not on PATH, so this machine has no usable NVIDIA GPU'), outcome.reasons.join(' | '));
-      assert.ok(api.logLines().some((l) => l.startsWith('[warn] GPU backend not installed: no NVIDIA driver')), tail(api));
+  it('Install GPU Backend says exactly why a machine without an NVIDIA driver cannot use it', async () => {
+    // The command probes PATH for nvidia-smi in this process (the extension host): without it on PATH the answer is
+    // the same on every machine, a GPU one included (where the command would otherwise ask to install).
+    const hasSmi = (d: string): boolean => d !== '' && fs.existsSync(path.join(d, 'nvidia-smi'));
+    const saved = process.env.PATH;
+    process.env.PATH = (saved ?? '').split(path.delimiter).filter((d) => !hasSmi(d)).join(path.delimiter);
+    let outcome: { installed: boolean; reasons: string[] } | undefined;
+    try {
+      outcome = await vscode.commands.executeCommand<{ installed: boolean; reasons: string[] } | undefined>('dynn.installGpuBackend');
+    } finally {
+      process.env.PATH = saved;
     }
+    assert.ok(outcome, 'the command returned nothing');
+    assert.strictEqual(outcome.installed, false);
+    assert.ok(outcome.reasons.includes('no NVIDIA driver: nvidia-smi is not on PATH, so this machine has no usable NVIDIA GPU'), outcome.reasons.join(' | '));
+    assert.ok(api.logLines().some((l) => l.startsWith(`[warn] GPU backend not installed: ${outcome.reasons.join('; ')}`)), tail(api));
   });
 
   it('the walkthrough opens the main example, copied into the workspace, and its media exist', async () => {

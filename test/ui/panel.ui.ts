@@ -1,6 +1,6 @@
 // UI: the design loop as a person drives it. Pick the backend in the palette, run a check from the code lens of a
 // small model, wait for the results panel, check that its charts drew what they should (non-empty canvases with
-// the expected data-datasets) and that the gallery shows digits, export a report, and keep screenshots of the
+// the expected data-datasets) and that the gallery draws the digits of the results, export a report, and keep screenshots of the
 // panel in the dark and light themes.
 import * as assert from 'assert';
 import * as fs from 'fs';
@@ -8,6 +8,8 @@ import * as path from 'path';
 import type { FrameLocator } from 'playwright-core';
 import { workbench } from './session';
 import type { Workbench } from './workbench';
+import { galleryViews, type GalleryView } from '../../src/panel/model/gallery';
+import type { Results } from '../../src/protocol/results';
 import { tinyMnistModel } from '../fixtures/tiny-mnist';
 
 const MODEL_FILE = 'ui-tiny.dynn.yaml';
@@ -35,6 +37,30 @@ function canvasFacts(webview: FrameLocator, selector: string): Promise<CanvasFac
         const raw = c.getAttribute('data-datasets');
         return { datasets: raw === null ? null : (JSON.parse(raw) as string[]), width: c.width, height: c.height, painted };
       });
+  });
+}
+
+interface GalleryPixels {
+  key: string;
+  canvases: { role: string; width: number; height: number; visible: boolean; data: number[] }[];
+}
+
+/** The RGBA bytes every gallery canvas holds, per gallery item in page order (runs in the webview's frame). */
+function galleryPixels(webview: FrameLocator): Promise<GalleryPixels[]> {
+  return webview.locator('[data-gallery-item]').evaluateAll((items) => {
+    interface Ctx2d { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } }
+    interface CanvasEl { width: number; height: number; offsetParent: unknown; getAttribute(n: string): string | null; getContext(k: '2d'): Ctx2d | null }
+    interface ItemEl { getAttribute(n: string): string | null; querySelectorAll(s: string): ArrayLike<CanvasEl> }
+    return (items as unknown as ItemEl[]).map((item) => ({
+      key: item.getAttribute('data-gallery-item') ?? '',
+      canvases: Array.from(item.querySelectorAll('canvas[data-gallery]')).map((c) => ({
+        role: c.getAttribute('data-gallery') ?? '',
+        width: c.width,
+        height: c.height,
+        visible: c.offsetParent !== null,
+        data: Array.from(c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? []),
+      })),
+    }));
   });
 }
 
@@ -104,14 +130,33 @@ describe('UI: check from a code lens, results panel, report, themes', function (
     }
   });
 
-  it('shows adversarial digits in the gallery', async () => {
+  it('shows adversarial digits in the gallery: the canvases hold the digits of the results, pixel for pixel', async () => {
     await wb.webview().locator('[data-tab="gallery"]').click();
     const items = wb.webview().locator('[data-gallery-item]');
     await items.first().waitFor({ state: 'visible', timeout: 10_000 });
-    assert.ok((await items.count()) > 0);
-    const pixels = await canvasFacts(wb.webview(), 'canvas[data-gallery]');
-    assert.ok(pixels.length >= 2, `gallery canvases: ${pixels.length}`);
-    assert.ok(pixels.every((p) => p.painted > 0), JSON.stringify(pixels));
+    // What the panel was given: the results the check wrote to .dynn/results/, as the webview turns them into pixels.
+    const results = JSON.parse(fs.readFileSync(path.join(wb.workspaceDir, '.dynn', 'results', 'ui-tiny.json'), 'utf8')) as Results;
+    const expected = galleryViews(results);
+    assert.ok(expected.length > 0, 'the check kept no gallery images');
+    const shown = await galleryPixels(wb.webview());
+    assert.deepStrictEqual(shown.map((g) => g.key), expected.map((g) => g.key));
+    shown.forEach((g, i) => {
+      const want = expected[i] as GalleryView;
+      for (const role of ['original', 'perturbation', 'adversarial'] as const) {
+        const canvas = g.canvases.find((c) => c.role === role);
+        assert.ok(canvas, `${g.key}: no ${role} canvas`);
+        assert.deepStrictEqual([canvas.width, canvas.height], [28, 28], `${g.key} ${role}`);
+        assert.ok(canvas.visible, `${g.key}: the ${role} canvas is not displayed`);
+        const differing = canvas.data.findIndex((v, k) => v !== want[role].data[k]);
+        assert.strictEqual(differing, -1, `${g.key} ${role}: byte ${differing} is ${canvas.data[differing]}, the results give ${want[role].data[differing]}`);
+      }
+      // A digit, not a flat or noisy square: black background, white strokes, many grey levels.
+      const grey = (g.canvases.find((c) => c.role === 'original')?.data ?? []).filter((_, k) => k % 4 === 0);
+      assert.strictEqual(Math.min(...grey), 0, `${g.key}: no black background`);
+      assert.ok(Math.max(...grey) >= 200, `${g.key}: no bright stroke`);
+      assert.ok(grey.filter((v) => v === 0).length > 28 * 28 * 0.5, `${g.key}: mostly not background`);
+      assert.ok(new Set(grey).size > 10, `${g.key}: ${new Set(grey).size} grey levels`);
+    });
   });
 
   it('saves screenshots of the panel in the dark and light themes', async () => {

@@ -2,6 +2,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import { PNG } from 'pngjs';
 import { EXTENSION_PATH, workbench } from './session';
 import type { Workbench } from './workbench';
 
@@ -13,6 +14,39 @@ function contributedCommandTitles(): string[] {
     contributes?: { commands?: ContributedCommand[] };
   };
   return (manifest.contributes?.commands ?? []).map((c) => (c.category ? `${c.category}: ${c.title}` : c.title));
+}
+
+/** `editor.background` of the themes Workbench.setTheme picks: Light Modern and Dark Modern (VS Code's theme-defaults). */
+const THEME_EDITOR_BACKGROUND: Record<'light' | 'dark', string> = { light: '#ffffff', dark: '#1f1f1f' };
+
+/**
+ * The colour of the editor's empty area in a screenshot: the most common colour of a 40x20 patch just below the
+ * file's last line (left of the minimap), when it covers at least 95% of the patch; otherwise the patch's colours,
+ * so a failure shows what was there.
+ */
+async function editorBackground(wb: Workbench, screenshot: string): Promise<string> {
+  const editor = wb.page.locator('.editor-instance .monaco-editor').first();
+  const box = await editor.locator('.overflow-guard').first().boundingBox();
+  assert.ok(box, 'no editor on the page');
+  const lineBottoms = await editor.locator('.view-lines .view-line').evaluateAll((lines) =>
+    (lines as unknown as { getBoundingClientRect(): { bottom: number } }[]).map((l) => l.getBoundingClientRect().bottom));
+  const below = Math.max(box.y, ...lineBottoms) + 10;
+  assert.ok(below + 20 <= box.y + box.height, `no empty editor area below the text (editor ${JSON.stringify(box)}, text ends at ${below - 10})`);
+  const png = PNG.sync.read(fs.readFileSync(screenshot));
+  const scale = png.width / (wb.page.viewportSize()?.width ?? png.width);
+  const counts = new Map<string, number>();
+  const x0 = Math.round((box.x + box.width * 0.4) * scale);
+  const y0 = Math.round(below * scale);
+  for (let y = y0; y < y0 + 20 * scale; y++) {
+    for (let x = x0; x < x0 + 40 * scale; x++) {
+      const i = (y * png.width + x) * 4;
+      const hex = `#${[png.data[i], png.data[i + 1], png.data[i + 2]].map((v) => (v ?? 0).toString(16).padStart(2, '0')).join('')}`;
+      counts.set(hex, (counts.get(hex) ?? 0) + 1);
+    }
+  }
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const [top, n] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? ['none', 0];
+  return n >= 0.95 * total ? top : JSON.stringify([...counts.entries()].slice(0, 8));
 }
 
 describe('UI smoke: the extension in VS Code in a browser', function () {
@@ -70,10 +104,11 @@ describe('UI smoke: the extension in VS Code in a browser', function () {
     assert.deepStrictEqual(missing, [], 'contributed commands missing from the palette');
   });
 
-  it('renders the model file in the light theme too', async () => {
+  it('renders the model file in the light theme too: the editor background takes each theme colour', async () => {
     await wb.openFile('small.dynn.yaml');
-    const file = await wb.screenshot('model-file-light', { theme: 'light' });
-    assert.ok(fs.statSync(file).size > 10_000, `screenshot ${file} looks empty`);
-    await wb.setTheme('dark');
+    const light = await wb.screenshot('model-file-light', { theme: 'light' });
+    assert.deepStrictEqual(await editorBackground(wb, light), THEME_EDITOR_BACKGROUND.light);
+    const dark = await wb.screenshot('model-file-dark', { theme: 'dark' });
+    assert.deepStrictEqual(await editorBackground(wb, dark), THEME_EDITOR_BACKGROUND.dark);
   });
 });

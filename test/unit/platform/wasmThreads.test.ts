@@ -1,10 +1,17 @@
 // The Node bridge for the threaded WASM build: its pure parts here, and the real backend in child processes (one
 // WASM module per process): threads start, give the same numbers as one thread, never keep the process alive, a
 // bridge that cannot start leaves a working single-threaded backend that says why, and the buffer-sharing Identity
-// kernel the backend installs keeps gradients exact.
+// kernel the backend installs keeps gradients exact. A whole train + check gives the same weights and figures on
+// 1 and on 2 threads.
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { defaultWasmThreads, wasmThreadsFromEnv } from '../../../src/engine/backend';
 import { mainScriptPreamble } from '../../../src/platform/node/wasmThreads';
+import { TINY_MNIST_YAML } from '../studies/helpers';
 import { child } from '../engine/child';
 
 describe('platform/wasmThreads: settings and glue checks', () => {
@@ -103,5 +110,61 @@ describe('platform/wasmThreads: the real backend in a child process', function (
     const run = child(body);
     assert.strictEqual(run.result.name, 'wasm', run.stderr);
     assert.match(String(run.result.reason), /threads failed to start: this Node has no SharedArrayBuffer/);
+  });
+});
+
+/** Deletes what differs between identical runs (clock time, the backend's own description); keeps every figure. */
+function figuresOnly(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(figuresOnly);
+  if (typeof value === 'string') return value.replace(/, [\d.]+ s\)$/, ')');
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (!['seconds', 'trainSeconds', 'date', 'backendReason'].includes(k)) out[k] = figuresOnly(v);
+  return out;
+}
+
+/** Every weights file (*.bin) below `dir` with the sha256 of its bytes (model.json also records the training time). */
+function hashes(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()) {
+    const full = path.join(dir, f);
+    if (f.endsWith('.bin') && fs.statSync(full).isFile()) out[f] = createHash('sha256').update(fs.readFileSync(full)).digest('hex');
+  }
+  return out;
+}
+
+describe('platform/wasmThreads: a whole train + check on 1 and on 2 threads', function () {
+  this.timeout(180_000);
+  const cli = path.join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
+  const dirs: string[] = [];
+  after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+  /** `train` then `check` of the tiny model (two attacks with several radii, 48 samples) with the CLI, on WASM. */
+  function trainAndCheck(threads: number): { train: Record<string, unknown>; check: Record<string, unknown>; weights: Record<string, string> } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `dynn-threads-${threads}-`));
+    dirs.push(dir);
+    fs.writeFileSync(path.join(dir, 'tiny.dynn.yaml'), TINY_MNIST_YAML);
+    const env = { ...process.env, DYNN_WASM_THREADS: String(threads) };
+    for (const verb of ['train', 'check']) {
+      const r = spawnSync(process.execPath, [cli, verb, 'tiny.dynn.yaml', '--backend', 'wasm', '--json', `${verb}.json`], { cwd: dir, env, encoding: 'utf8', timeout: 120_000 });
+      assert.strictEqual(r.status, 0, `${verb} on ${threads} thread(s): ${r.stderr}`);
+    }
+    const read = (f: string): Record<string, unknown> => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Record<string, unknown>;
+    return { train: read('train.json'), check: read('check.json'), weights: hashes(path.join(dir, '.dynn', 'weights')) };
+  }
+
+  it('trains the same weights bit for bit and reports the same figures', () => {
+    const one = trainAndCheck(1);
+    const two = trainAndCheck(2);
+    assert.match(String(one.train.backendReason), /single-threaded \(1 thread requested\)/);
+    assert.match(String(two.train.backendReason), /wasm with SIMD, 2 threads/);
+    assert.match(String((two.check.provenance as { backendReason: string }).backendReason), /wasm with SIMD, 2 threads/);
+    assert.strictEqual(Object.keys(one.weights).length, 1, Object.keys(one.weights).join(', '));
+    assert.deepStrictEqual(two.weights, one.weights);
+    assert.deepStrictEqual(figuresOnly(two.train), figuresOnly(one.train));
+    // Every attack result, the clean pass, the per-sample records and the gallery.
+    const attacks = one.check.attacks as { id: string; robustAccuracy: number }[];
+    assert.deepStrictEqual(attacks.map((a) => a.id), ['pgd@0.05', 'pgd@0.2', 'hijack@0.2', 'slowdown@0.2']);
+    assert.deepStrictEqual(figuresOnly(two.check), figuresOnly(one.check));
   });
 });

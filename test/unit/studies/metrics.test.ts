@@ -5,7 +5,7 @@ import { deriveSeed } from '../../../src/studies/attackPass';
 import { checkBars, parseBar, BarSyntaxError } from '../../../src/studies/bars';
 import { efficiencyOf, BACKWARD_FACTOR } from '../../../src/studies/efficiency';
 import { designChoices, generationEfficiency, mechanismAttack, transferAsymmetry } from '../../../src/studies/findings';
-import { accuracy, gateFiringRate, hijackRates, paretoMask, successCount, successRate, summarizePass } from '../../../src/studies/metrics';
+import { accuracy, dominates, gateFiringRate, hijackRates, paretoMask, successCount, successRate, summarizePass } from '../../../src/studies/metrics';
 import { executedFlopsFlag } from '../../../src/studies/figures';
 import type { ExitRecording } from '../../../src/studies/recording';
 import type { AttackResult, Results, SweepPoint } from '../../../src/protocol/results';
@@ -89,6 +89,28 @@ describe('studies: per-sample figures', () => {
       { cost: 0.9, robust: 0.9, hijack: 0.0 },
     ]);
     assert.deepEqual(mask, [true, false, true, true, true]);
+  });
+
+  it('dominance: no worse in every objective and strictly better in one, each objective deciding alone', () => {
+    const base = { cost: 0.5, robust: 0.5, hijack: 0.2 };
+    // Better in exactly one objective, equal in the others: dominates, and is not dominated back.
+    for (const better of [{ ...base, cost: 0.4 }, { ...base, robust: 0.6 }, { ...base, hijack: 0.1 }]) {
+      assert.equal(dominates(better, base), true, JSON.stringify(better));
+      assert.equal(dominates(base, better), false, JSON.stringify(better));
+    }
+    // Better in one, worse in another: neither dominates (both stay on the front).
+    for (const [a, b] of [
+      [{ ...base, cost: 0.4, robust: 0.4 }, base],
+      [{ ...base, robust: 0.6, hijack: 0.3 }, base],
+      [{ ...base, hijack: 0.1, cost: 0.6 }, base],
+    ] as const) {
+      assert.equal(dominates(a, b), false, JSON.stringify(a));
+      assert.equal(dominates(b, a), false, JSON.stringify(a));
+      assert.deepEqual(paretoMask([a, b]), [true, true]);
+    }
+    // Equal points do not dominate each other.
+    assert.equal(dominates(base, { ...base }), false);
+    assert.deepEqual(paretoMask([{ ...base, robust: 0.6 }, base]), [true, false]);
   });
 
   it('derived seeds are deterministic and differ by position', () => {
