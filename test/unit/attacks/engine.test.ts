@@ -10,36 +10,14 @@ import type { AttackConfig } from '../../../src/attacks/types';
 import { buildModel } from '../../../src/engine/network';
 import { policyFromSpec } from '../../../src/engine/policy';
 import { analyzeText } from '../../../src/modelfile';
-import { useCpu } from './models';
+import { TINY_GATED_SDN, useCpu } from './models';
 
-const SPEC = `
-dynn: 1
-name: tiny-gated-sdn
-input: { shape: [8, 8, 1], range: [0, 1] }
-classes: 3
-backbone:
-  - { name: stem, type: conv2d, filters: 4, kernel: 3, activation: relu }
-  - name: block
-    type: residual
-    layers:
-      - { type: conv2d, filters: 4, kernel: 3 }
-      - { type: activation, activation: relu }
-  - { name: pool, type: maxPool, size: 2 }
-  - { name: flat, type: flatten }
-  - { name: classifier, type: dense, units: 3 }
-exits:
-  - { name: early, after: stem }
-gates:
-  - { name: g, block: block }
-policy: { kind: maxProb, threshold: 0.5 }
-train: { epochs: 1, batchSize: 8, optimizer: adam, learningRate: 0.001, seed: 3 }
-`;
 
 describe('attacks: on an engine network', () => {
   before(useCpu);
 
   it('every kind raises its objective above clean and random noise, keeps the eps ball and the range, leaks nothing', async () => {
-    const analysis = analyzeText(SPEC, { fileName: 'tiny.dynn.yaml' });
+    const analysis = analyzeText(TINY_GATED_SDN, { fileName: 'tiny.dynn.yaml' });
     assert.ok(analysis.spec, JSON.stringify(analysis.diagnostics.filter((d) => d.severity === 'error')));
     const spec = analysis.spec;
     const model = buildModel(spec, { seed: 3 });

@@ -155,3 +155,27 @@ export function trainedBlobModel(): { model: DifferentiableModel; x: tf.Tensor2D
   };
   return { model, x, y, dispose: () => tf.dispose([W1, b1, W2, x, y]) };
 }
+
+/** A tiny SDN-style network with one early exit and one gated residual block, for attacks on an engine network. */
+export const TINY_GATED_SDN = `
+dynn: 1
+name: tiny-gated-sdn
+input: { shape: [8, 8, 1], range: [0, 1] }
+classes: 3
+backbone:
+  - { name: stem, type: conv2d, filters: 4, kernel: 3, activation: relu }
+  - name: block
+    type: residual
+    layers:
+      - { type: conv2d, filters: 4, kernel: 3 }
+      - { type: activation, activation: relu }
+  - { name: pool, type: maxPool, size: 2 }
+  - { name: flat, type: flatten }
+  - { name: classifier, type: dense, units: 3 }
+exits:
+  - { name: early, after: stem }
+gates:
+  - { name: g, block: block }
+policy: { kind: maxProb, threshold: 0.5 }
+train: { epochs: 1, batchSize: 8, optimizer: adam, learningRate: 0.001, seed: 3 }
+`;

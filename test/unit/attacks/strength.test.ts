@@ -9,7 +9,7 @@ import { randomNoise } from '../../../src/attacks/sanity';
 import type { AttackConfig } from '../../../src/attacks/types';
 import { buildModel, type Network } from '../../../src/engine/network';
 import { analyzeText } from '../../../src/modelfile';
-import { accuracy, cyclingLabels, trainedBlobModel, useCpu } from './models';
+import { TINY_GATED_SDN, accuracy, cyclingLabels, trainedBlobModel, useCpu } from './models';
 
 const TOL = 1e-6;
 const NOISE_SEEDS = [11, 12, 13];
@@ -82,28 +82,6 @@ describe('attacks: stronger than random noise of the same radius, and inside it'
   });
 });
 
-const SPEC = `
-dynn: 1
-name: tiny-gated-sdn
-input: { shape: [8, 8, 1], range: [0, 1] }
-classes: 3
-backbone:
-  - { name: stem, type: conv2d, filters: 4, kernel: 3, activation: relu }
-  - name: block
-    type: residual
-    layers:
-      - { type: conv2d, filters: 4, kernel: 3 }
-      - { type: activation, activation: relu }
-  - { name: pool, type: maxPool, size: 2 }
-  - { name: flat, type: flatten }
-  - { name: classifier, type: dense, units: 3 }
-exits:
-  - { name: early, after: stem }
-gates:
-  - { name: g, block: block }
-policy: { kind: maxProb, threshold: 0.5 }
-train: { epochs: 1, batchSize: 8, optimizer: adam, learningRate: 0.001, seed: 3 }
-`;
 
 describe('attacks: the mechanism attacks move dynamic inference their way (engine network)', () => {
   before(useCpu);
@@ -117,7 +95,7 @@ describe('attacks: the mechanism attacks move dynamic inference their way (engin
   let x: tf.Tensor;
   let y: tf.Tensor1D;
   before(() => {
-    const spec = analyzeText(SPEC, { fileName: 'tiny.dynn.yaml' }).spec;
+    const spec = analyzeText(TINY_GATED_SDN, { fileName: 'tiny.dynn.yaml' }).spec;
     assert.ok(spec);
     model = buildModel(spec, { seed: 3 });
     x = tf.randomUniform([n, 8, 8, 1], 0, 1, 'float32', 4);
