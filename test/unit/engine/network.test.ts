@@ -92,6 +92,65 @@ describe('engine/network', () => {
     data.y.dispose();
   });
 
+  it('two gates, each firing for some samples: every answer and gate bit equals the sample run alone', async () => {
+    const twoGates = specFrom(`
+dynn: 1
+name: two-gates
+input: {shape: [8, 8, 1], range: [0, 1]}
+classes: 3
+backbone:
+  - {type: conv2d, name: c1, filters: 4, kernel: 3, activation: relu}
+  - {type: residual, name: r1, layers: [{type: conv2d, filters: 4, kernel: 3, activation: relu}]}
+  - {type: residual, name: r2, layers: [{type: conv2d, filters: 4, kernel: 3, activation: relu}]}
+  - {type: flatten, name: f}
+  - {type: dense, name: logits, units: 3}
+exits:
+  - {name: e1, after: c1}
+gates:
+  - {name: g1, block: r1}
+  - {name: g2, block: r2}
+policy: {kind: maxProb, threshold: 0.5}
+data: {source: csv, train: train.csv, test: test.csv}
+train: {epochs: 1, batchSize: 8, optimizer: adam, learningRate: 0.01, seed: 7}
+`);
+    const model = buildModel(twoGates, { seed: 11 });
+    const data = tinyData(16, 3);
+    // Brightness from 0 to 1 across the batch spreads the gates' logits, so each gate can be split by a threshold.
+    const x = tf.tidy(() => data.x.mul(tf.linspace(0, 1, 16).reshape([16, 1, 1, 1])));
+    const noExit = [1.1];
+    // A threshold per gate at which the gate fires for some samples and not for others (found by search, so the
+    // test cannot pass on a network whose gates all agree).
+    const candidates = Array.from({ length: 401 }, (_, i) => 1 / (1 + Math.exp(-(i - 200) / 20))); // logits -10..10
+    const firing = async (t: number): Promise<number[]> => {
+      const run = await model.runDynamic(x, { thresholds: noExit, gateThresholds: [t, t] });
+      return [0, 1].map((g) => Array.from({ length: 16 }, (_, s) => run.gatesFired[s * 2 + g]!).reduce((a, b) => a + b, 0));
+    };
+    const balance: number[][] = [];
+    for (const t of candidates) balance.push(await firing(t));
+    const pick = (g: number): number => {
+      const i = balance.reduce((best, b, k) => (Math.abs(b[g]! - 8) < Math.abs(balance[best]![g]! - 8) ? k : best), 0);
+      return candidates[i]!;
+    };
+    const gateThresholds = [pick(0), pick(1)];
+    const run = await model.runDynamic(x, { thresholds: noExit, gateThresholds, batchSize: 16 });
+    for (const g of [0, 1]) {
+      const fired = Array.from({ length: 16 }, (_, s) => run.gatesFired[s * 2 + g]!);
+      assert.ok(fired.includes(0) && fired.includes(1), `gate ${g} is mixed at threshold ${gateThresholds[g]}: ${fired.join('')}`);
+    }
+    for (let s = 0; s < 16; s++) {
+      const one = tf.slice(x, [s, 0, 0, 0], [1, -1, -1, -1]);
+      const alone = await model.runDynamic(one, { thresholds: noExit, gateThresholds });
+      one.dispose();
+      assert.strictEqual(run.prediction[s], alone.prediction[0], `sample ${s}: prediction`);
+      assert.deepStrictEqual([run.gatesFired[s * 2], run.gatesFired[s * 2 + 1]], [alone.gatesFired[0], alone.gatesFired[1]], `sample ${s}: gate bits`);
+      assert.strictEqual(run.flops[s], alone.flops[0], `sample ${s}: FLOPs`);
+    }
+    model.dispose();
+    x.dispose();
+    data.x.dispose();
+    data.y.dispose();
+  });
+
   it('inference folds conv -> batchNorm -> relu into one fused conv without changing any answer', async () => {
     const folded = specFrom(`
 dynn: 1
