@@ -191,6 +191,51 @@ train: {epochs: 1, batchSize: 8, optimizer: adam, learningRate: 0.01, seed: 1}
     data.y.dispose();
   });
 
+  it('the fold never swallows a layer an exit reads: an exit after a conv, and one after a batchNorm before a relu', async () => {
+    const spec2 = specFrom(`
+dynn: 1
+name: fold-exits
+input: {shape: [8, 8, 1], range: [0, 1]}
+classes: 3
+backbone:
+  - {type: conv2d, name: c1, filters: 4, kernel: 3}
+  - {type: batchNorm, name: bn1}
+  - {type: activation, name: a1, activation: relu}
+  - {type: conv2d, name: c2, filters: 4, kernel: 3}
+  - {type: batchNorm, name: bn2}
+  - {type: activation, name: a2, activation: relu}
+  - {type: flatten, name: f}
+  - {type: dense, name: logits, units: 3}
+exits:
+  - {name: e1, after: c1}
+  - {name: e2, after: bn2}
+policy: {kind: maxProb, threshold: 0.5}
+data: {source: csv, train: a.csv, test: b.csv}
+train: {epochs: 1, batchSize: 8, optimizer: adam, learningRate: 0.01, seed: 1}
+`);
+    const model = buildModel(spec2, { seed: 6 });
+    // Statistics and a shift that make batch norm change values and send some of them below zero.
+    for (const w of model.weights.filter((x) => /bn\d\/(moving_|gamma|beta)/.test(x.name))) {
+      w.variable.assign(tf.tidy(() => tf.randomUniform(w.variable.shape, /beta/.test(w.name) ? -1 : 0.2, 1.5, 'float32', w.name.length)));
+    }
+    const data = tinyData(20, 2);
+    const reference = tf.tidy(() => model.forwardAll(data.x).exits.map((e) => tf.softmax(e)));
+    // Every sample leaves at the exit under test (threshold 0 there, unreachable 2 before it).
+    for (const [k, thresholds] of [[0, [0, 2]], [1, [2, 0]]] as const) {
+      const run = await model.runDynamic(data.x, { thresholds: [...thresholds] });
+      assert.ok(run.exitIndex.every((e) => e === k), `every sample leaves at exit ${k}`);
+      const probs = reference[k]!;
+      const pred = probs.argMax(1).dataSync();
+      const conf = probs.max(1).dataSync();
+      assert.deepStrictEqual(Array.from(run.prediction), Array.from(pred), `exit ${k}: predictions`);
+      run.confidence.forEach((c, i) => assert.ok(Math.abs(c - conf[i]!) < 1e-5, `exit ${k}, sample ${i}: ${c} vs ${conf[i]}`));
+    }
+    tf.dispose(reference);
+    model.dispose();
+    data.x.dispose();
+    data.y.dispose();
+  });
+
   it('straight-through gates pass gradients to the gate head', () => {
     const model = buildModel(spec, { seed: 2 });
     const gateVars = model.trainableVariables(['gate']);
