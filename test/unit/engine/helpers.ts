@@ -10,6 +10,16 @@ export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] ?? Infinity);
 }
 
+/**
+ * Gives every batch-norm layer of `model` seeded, non-trivial statistics, as after training. `betaMin` below 0 lets
+ * the shift send values below zero, so a following relu matters.
+ */
+export function randomBatchNormStats(model: { weights: readonly { name: string; variable: tf.Variable }[] }, betaMin = 0.2): void {
+  for (const w of model.weights.filter((x) => /bn\d\/(moving_|gamma|beta)/.test(x.name))) {
+    w.variable.assign(tf.tidy(() => tf.randomUniform(w.variable.shape, /beta/.test(w.name) ? betaMin : 0.2, 1.5, 'float32', w.name.length)));
+  }
+}
+
 import { analyzeText } from '../../../src/modelfile';
 import type { ModelSpec } from '../../../src/modelfile/types';
 

@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { buildModel, buildStaticTwin } from '../../../src/engine/network';
 import { computeCost } from '../../../src/modelfile';
-import { specFrom, TINY_YAML, tinyData, useCpuBackend } from './helpers';
+import { randomBatchNormStats, specFrom, TINY_YAML, tinyData, useCpuBackend } from './helpers';
 
 describe('engine/network', () => {
   before(useCpuBackend);
@@ -172,10 +172,7 @@ data: {source: csv, train: a.csv, test: b.csv}
 train: {epochs: 1, batchSize: 8, optimizer: adam, learningRate: 0.01, seed: 1}
 `);
     const model = buildModel(folded, { seed: 4 });
-    // Non-trivial statistics, as after training.
-    for (const w of model.weights.filter((x) => /bn\d\/(moving_|gamma|beta)/.test(x.name))) {
-      w.variable.assign(tf.tidy(() => tf.randomUniform(w.variable.shape, 0.2, 1.5, 'float32', w.name.length)));
-    }
+    randomBatchNormStats(model); // non-trivial statistics, as after training
     const data = tinyData(20);
     const reached: string[] = [];
     const run = await model.runDynamic(data.x, { thresholds: [2], onLayer: (n) => reached.push(n) });
@@ -214,10 +211,7 @@ data: {source: csv, train: a.csv, test: b.csv}
 train: {epochs: 1, batchSize: 8, optimizer: adam, learningRate: 0.01, seed: 1}
 `);
     const model = buildModel(spec2, { seed: 6 });
-    // Statistics and a shift that make batch norm change values and send some of them below zero.
-    for (const w of model.weights.filter((x) => /bn\d\/(moving_|gamma|beta)/.test(x.name))) {
-      w.variable.assign(tf.tidy(() => tf.randomUniform(w.variable.shape, /beta/.test(w.name) ? -1 : 0.2, 1.5, 'float32', w.name.length)));
-    }
+    randomBatchNormStats(model, -1); // batch norm changes values and sends some below zero
     const data = tinyData(20, 2);
     const reference = tf.tidy(() => model.forwardAll(data.x).exits.map((e) => tf.softmax(e)));
     // Every sample leaves at the exit under test (threshold 0 there, unreachable 2 before it).
