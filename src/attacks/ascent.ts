@@ -6,6 +6,7 @@ import type { Norm } from '../modelfile/types';
 import { frozenForwardFor } from '../engine/attackForward';
 import { type Objective, objectiveNeeds } from './losses';
 import { ascentDirection, projectAndClip, projectDelta, randomInBall } from './projection';
+import { host } from '../protocol/host';
 
 export interface AscentParams {
   norm: Norm;
@@ -114,7 +115,7 @@ export async function ascend(
         doneSteps++;
         lastReported = report(p, doneSteps, totalSteps, lastReported);
         // Let the event loop run so a cancel message can arrive between steps.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await host().yieldTurn();
       }
       const delta: tf.Tensor = current;
       const candidate = p.universal ? tf.tidy(() => tf.clipByValue(tf.add(x, delta), range[0], range[1])) : delta;

@@ -1,10 +1,10 @@
 // A failed `train` / `check` / `study` run said where its problem is in the model file, in the compiler-style form
 // `validate` uses: `model-file:line:col: error: message` (1-based), so terminals and CI annotate the right line.
-import * as fs from 'node:fs/promises';
 import { analyzeText } from '../modelfile';
 import { classifyFailure, locateFailure, locatedErrorLine } from '../studies/failureLocation';
 import { type RunFailure } from '../protocol/run-failure';
 import type { Output } from './io';
+import { host } from '../protocol/host';
 
 /** The model file as the user named it (for the message) and where it is on disk (to read it again). */
 export interface FailedModelFile {
@@ -25,7 +25,7 @@ export function locatableFailure(err: unknown): RunFailure | undefined {
 export async function writeRunFailure(err: Error, failure: RunFailure, model: FailedModelFile, stderr: Output, verb: string): Promise<void> {
   let text: string;
   try {
-    text = await fs.readFile(model.absolute, 'utf8');
+    text = await host().fs.readTextFile(model.absolute);
   } catch {
     stderr.write(`dynn-lens ${verb}: ${model.shown}: error: ${err.message}\n`);
     return;

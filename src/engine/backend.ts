@@ -131,7 +131,7 @@ export function currentBackend(): BackendInfo | undefined {
 }
 
 function versions(extra: Record<string, string>): Record<string, string> {
-  return { 'tfjs-core': tf.version_core, ...extra, node: process.versions.node };
+  return { 'tfjs-core': tf.version_core, ...extra, ...host().runtimeVersions() };
 }
 
 /** Loads and activates one backend; throws with a short reason on failure. */
@@ -165,7 +165,7 @@ async function activate(name: Exclude<BackendName, 'webgl'>, options: BackendOpt
     let envNote = '';
     if (options.wasmThreads === undefined) {
       try {
-        wanted = wasmThreadsFromEnv(process.env.DYNN_WASM_THREADS, cores);
+        wanted = wasmThreadsFromEnv(host().env('DYNN_WASM_THREADS'), cores);
       } catch (err) {
         envNote = `; ${errorMessage(err)}, so ${wanted} used`;
       }

@@ -12,7 +12,7 @@ import type { Network } from './network';
 import { trainModel, type TrainMetrics, type TrainOptions } from './train';
 import { loadData } from './data';
 import { trainingDataDigest } from './dataDigest';
-import { host } from '../protocol/host';
+import { errorCode, host } from '../protocol/host';
 import type { Dataset } from './types';
 import { WEIGHTS_DIR, workspaceDir } from './workspace';
 
@@ -211,7 +211,7 @@ function readEntryFile(file: string): Uint8Array {
   try {
     return host().fs.readFileSync(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const code = errorCode(err);
     throw new CacheError(code === 'ENOENT' ? 'the file is missing from the entry' : `cannot be read (${code ?? String(err)})`, file);
   }
 }

@@ -8,6 +8,7 @@ import { assertFitsInMemory, availableBytes } from './memory';
 import { buildModel, buildStaticTwin, type Network } from './network';
 import { mulberry32, permutation } from './random';
 import type { CancelToken, Dataset, Progress } from './types';
+import { host } from '../protocol/host';
 
 export interface TrainOptions {
   /** Overrides spec.train.seed. */
@@ -170,7 +171,7 @@ export async function trainNetwork(model: Network, train: Dataset, options: Trai
               .join(', ')}`,
           });
           // Yield to the event loop so cancellation messages and progress get through.
-          await new Promise<void>((resolve) => setImmediate(resolve));
+          await host().yieldTurn();
         }
         epochLoss.push(lossSum / samples);
         lastAccuracy = correct.map((c) => c / samples);

@@ -2,7 +2,7 @@
 // (`.dynn/` with weights, results, reports and their temporary folders) must lie inside the workspace folder, both
 // lexically (no `..` escape) and physically (realpath: a symbolic link that leads out is refused). A symbolic link
 // whose target stays inside the workspace is allowed: it writes nowhere else.
-import { host } from '../protocol/host';
+import { errorCode, host } from '../protocol/host';
 
 /** The folder under the workspace root that holds everything DyNN Lens writes, and its parts. */
 export const DYNN_DIR = '.dynn';
@@ -35,7 +35,7 @@ function shown(segments: readonly string[]): string {
 }
 
 function errnoCode(e: unknown): string | undefined {
-  return (e as NodeJS.ErrnoException | undefined)?.code;
+  return errorCode(e);
 }
 
 /**

@@ -92,6 +92,20 @@ export interface Host {
   freeMemory(): number;
   /** The folder of the built-in MNIST digits (the `mnist` package's layout); undefined when the host has none. */
   mnistDir(): string | undefined;
+  /** Decodes a PNG file's bytes to 8-bit RGBA (PNG needs zlib, so the decoder lives with the host). */
+  decodePng(bytes: Uint8Array): { width: number; height: number; rgba: Uint8Array };
+  /** An environment setting (e.g. DYNN_WASM_THREADS); undefined when unset or when the host has none. */
+  env(name: string): string | undefined;
+  /** The runtime's own versions for provenance (on Node: `{ node: '20.x' }`). */
+  runtimeVersions(): Record<string, string>;
+  /** Resolves after the host's event loop has had a turn (progress, cancel and pings get through). */
+  yieldTurn(): Promise<void>;
+}
+
+/** The error code of a failed file operation ('ENOENT', 'EACCES', ...): hosts report file errors the way Node does. */
+export function errorCode(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 let current: Host | undefined;

@@ -3,7 +3,7 @@ import { analyzeText } from '../modelfile';
 import { LIMITS } from '../modelfile/limits';
 import { LineIndex } from '../modelfile/lines';
 import type { ModelSpec } from '../modelfile/types';
-import { host } from '../protocol/host';
+import { errorCode, host } from '../protocol/host';
 
 /** The file cannot be checked: unreadable, or it has errors (the message lists them with line:column). */
 export class ModelFileError extends Error {
@@ -34,7 +34,7 @@ export async function readModelFile(file: string, workspaceRoot: string): Promis
     text = await host().fs.readTextFile(absolute);
   } catch (err) {
     if (err instanceof ModelFileError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
+    const code = errorCode(err);
     throw new ModelFileError(`${file}: ${code === 'ENOENT' ? 'file not found' : `cannot read the file (${err instanceof Error ? err.message : String(err)})`}`, file);
   }
   return modelFromText(text, absolute, workspaceRoot, file);

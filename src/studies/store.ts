@@ -18,7 +18,7 @@ export function resultsPath(workspaceRoot: string, modelName: string): string {
 /** Writes `text` to `file` atomically; on any failure the temporary file is removed and `file` is untouched. */
 export function writeFileAtomic(file: string, text: string): void {
   host().fs.mkdirSync(host().path.dirname(file), { recursive: true });
-  const tmp = host().path.join(host().path.dirname(file), `.${host().path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = host().path.join(host().path.dirname(file), `.${host().path.basename(file)}.${Date.now()}.${Math.random().toString(36).slice(2, 10)}.tmp`);
   try {
     host().fs.writeFileSync(tmp, text, { flag: 'wx' });
     host().fs.renameSync(tmp, file);

@@ -1,9 +1,9 @@
 // Jobs the worker itself provides. `info` reports the process and the TF.js backend the engine picks
 // (src/engine/backend.ts), so the editor can show where and how checks will run.
 
-import * as os from 'node:os';
 import type { BackendInfo, InfoParams, InfoResult } from '../protocol/jobs';
 import { InvalidParamsError, expectObject, jobNames, noExtraKeys, registerJob } from './jobs';
+import { machineSummary } from '../platform/node/process';
 
 function parseInfo(raw: unknown): InfoParams {
   if (raw === undefined || raw === null) return {};
@@ -48,8 +48,7 @@ registerJob<InfoParams, InfoResult>(
         node: process.versions.node,
         platform: process.platform,
         arch: process.arch,
-        cpus: os.cpus().length,
-        totalMemoryBytes: os.totalmem(),
+        ...machineSummary(),
         rssBytes: process.memoryUsage().rss,
       },
       jobs: jobNames(),

@@ -3,8 +3,6 @@
 // not stop within the grace period, detects crashes and hangs (heartbeat) and reports them with the child's last
 // output lines, and starts a fresh child on the next request. No vscode import: src/extension wraps it.
 
-import { type ChildProcess, fork } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import {
   type CancellationToken,
   IPCMessageReader,
@@ -14,6 +12,7 @@ import {
   createMessageConnection,
 } from 'vscode-jsonrpc/node';
 import type { Progress } from '../engine/types';
+import { type ChildProcess, forkWorker } from '../platform/node/process';
 import { parseRunFailure, type RunFailure } from '../protocol/run-failure';
 import {
   LogNotification,
@@ -165,7 +164,7 @@ export class WorkerClient {
         reject(new WorkerError(WorkerErrorCode.SpawnFailed, `Could not start the DyNN worker: ${e instanceof Error ? e.message : String(e)}`, job));
         return;
       }
-      const runId = randomUUID();
+      const runId = globalThis.crypto.randomUUID();
       let graceTimer: NodeJS.Timeout | undefined;
       // Assigned below, once `run` exists; settle() only runs asynchronously, after the assignment.
       let cancelListener: { dispose(): void } | undefined = undefined;
@@ -256,12 +255,7 @@ export class WorkerClient {
 
   private ensureChild(): Child {
     if (this.child && !this.child.dead) return this.child;
-    const proc = fork(this.opts.workerPath, [], {
-      execArgv: childExecArgv(this.opts.execArgv),
-      env: childEnv(this.opts.env),
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'json',
-    });
+    const proc = forkWorker(this.opts.workerPath, { execArgv: childExecArgv(this.opts.execArgv), env: childEnv(this.opts.env) });
     this.started++;
     const conn = createMessageConnection(new IPCMessageReader(proc), new IPCMessageWriter(proc));
     const child: Child = { proc, conn, tail: [], runs: new Map(), dead: false };

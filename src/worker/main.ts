@@ -2,8 +2,6 @@
 // Speaks the protocol in protocol.ts over Node IPC and runs jobs from the table in jobs.ts. Heavy work (TF.js,
 // attacks, studies) happens here so that a crash, a hang or an out-of-memory never reaches the editor.
 
-import { createRequire } from 'node:module';
-import * as path from 'node:path';
 import { type CancellationToken, IPCMessageReader, IPCMessageWriter, ResponseError, createMessageConnection } from 'vscode-jsonrpc/node';
 import type { CancelToken } from '../engine/types';
 import { classifyFailure } from '../studies/failureLocation';
@@ -27,6 +25,7 @@ import {
 import './builtinJobs';
 import './studyJobs';
 import { useNodeHost } from '../platform/node';
+import { requireFromPath } from '../platform/node/process';
 
 useNodeHost();
 
@@ -94,7 +93,7 @@ function main(): void {
   const testJobs = process.env[TEST_JOBS_ENV];
   if (testJobs) {
     // Test-only jobs (crash, hang, sleep): the client forwards this variable only when a caller sets it explicitly.
-    createRequire(__filename)(path.resolve(testJobs));
+    requireFromPath(testJobs);
   }
 
   const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));

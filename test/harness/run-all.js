@@ -5,7 +5,7 @@
 //         node test/harness/run-all.js unit UI     (only the stages whose names have these words; the others
 //                                                   are listed as not run, so a partial run is never mistaken)
 //
-// Stages: lint, type-check (root and the webview's tsconfig), build (webpack dev bundles, tsc to out/), unit tests
+// Stages: lint, type-check (root, the webview's tsconfig, and the core without Node's types), build (webpack dev bundles, tsc to out/), unit tests
 // (mocha), the test tools (test/harness/tools.js), the integration suite (mocha in a real VS Code extension host under code-server), the same
 // host on an untrusted workspace (integration-untrusted.js), the UI suite
 // (Playwright + Chromium against code-server) and the shipped package (test/package/vsix.test.ts). Every stage runs even when an earlier one failed, so one run shows
@@ -37,6 +37,8 @@ const STAGES = [
   },
   { name: 'type-check', cmd: bin('tsc'), args: ['-p', '.', '--noEmit'], timeout: 5 * MIN },
   { name: 'type-check webview', cmd: bin('tsc'), args: ['-p', 'src/panel/view', '--noEmit'], timeout: 5 * MIN },
+  // The core without Node's types: a Buffer, process or setImmediate in protocol..studies fails here.
+  { name: 'type-check core', cmd: bin('tsc'), args: ['-p', 'test/architecture/tsconfig.core.json'], timeout: 5 * MIN },
   { name: 'build: webpack', cmd: bin('webpack'), args: ['--mode', 'development'], timeout: 10 * MIN, clean: 'dist' },
   { name: 'build: tsc', cmd: bin('tsc'), args: ['-p', '.', '--outDir', 'out'], timeout: 5 * MIN, clean: 'out' },
   { name: 'unit tests', cmd: bin('mocha'), args: ['--reporter', path.join(__dirname, 'count-reporter.js')], timeout: 30 * MIN, counts: true },

@@ -1,6 +1,5 @@
 // `dynn-lens validate FILE...`: the editor's checks headless: parse, schema, shapes and cost (src/modelfile) plus the
 // design rules (src/advice). Exit 1 when any error (or, with --fail-on warning, any warning) was found.
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { advise } from '../../advice';
 import { analyzeText } from '../../modelfile';
@@ -8,6 +7,7 @@ import { LIMITS } from '../../modelfile/limits';
 import type { Diagnostic } from '../../modelfile/types';
 import { UsageError, type Command } from '../command';
 import { countBySeverity, summary, toJson, toText, type FileReport } from '../report';
+import { host } from '../../protocol/host';
 
 /** UTF-8 needs at most 4 bytes per UTF-16 pair, so a file this large surely exceeds the text limit. */
 const MAX_READ_BYTES = 4 * LIMITS.maxFileBytes;
@@ -35,12 +35,12 @@ export async function validateFile(file: string, cwd: string): Promise<FileRepor
   const absolute = path.resolve(cwd, file);
   let text: string;
   try {
-    const stat = await fs.stat(absolute);
+    const stat = await host().fs.stat(absolute);
     if (stat.isDirectory()) return { file, diagnostics: [unreadable(`${file}: is a directory, not a model file`)] };
     if (stat.size > MAX_READ_BYTES) {
       return { file, diagnostics: [unreadable(`${file}: ${stat.size} bytes is larger than a model file can be (${LIMITS.maxFileBytes} characters)`)] };
     }
-    text = await fs.readFile(absolute, 'utf8');
+    text = await host().fs.readTextFile(absolute);
   } catch (e) {
     return { file, diagnostics: [unreadable(`${file}: ${describeReadError(e)}`)] };
   }

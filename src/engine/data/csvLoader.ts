@@ -2,6 +2,7 @@
 // line with any non-numeric field is a header. Delimiter: comma, semicolon or tab (detected on the first line).
 
 import { DataError } from './errors';
+import { utf8 } from './bytes';
 import { readWorkspaceFile } from './files';
 import { checkSize } from './limits';
 import type { LabeledArrays } from './npyLoader';
@@ -29,7 +30,7 @@ function fieldCount(line: string, delimiter: string): number {
 }
 
 export async function loadCsv(root: string, file: string, perSample: number, maxBytes: number): Promise<LabeledArrays> {
-  const text = (await readWorkspaceFile(root, file, maxBytes)).toString('utf8').replace(/^\uFEFF/, '');
+  const text = utf8(await readWorkspaceFile(root, file, maxBytes)).replace(/^\uFEFF/, '');
   const lines = text.split(/\r?\n/);
   const first = lines.find((l) => l.trim() !== '') ?? '';
   const delimiter = first.includes(',') ? ',' : first.includes(';') ? ';' : first.includes('\t') ? '\t' : ',';

@@ -5,7 +5,7 @@ import { checkSize } from './limits';
 import { resolveInWorkspace } from './paths';
 import { host, type HostStats } from '../../protocol/host';
 
-export async function readWorkspaceFile(workspaceRoot: string, relPath: string, maxBytes: number): Promise<Buffer> {
+export async function readWorkspaceFile(workspaceRoot: string, relPath: string, maxBytes: number): Promise<Uint8Array> {
   const real = await resolveInWorkspace(workspaceRoot, relPath);
   let stat: HostStats;
   try {
@@ -16,12 +16,9 @@ export async function readWorkspaceFile(workspaceRoot: string, relPath: string, 
   if (stat.isDirectory()) throw new DataError('expected a file but found a folder', relPath);
   checkSize(stat.size, maxBytes, relPath, 'the file');
   if (stat.size === 0) throw new DataError('file is empty', relPath);
-  let bytes: Uint8Array;
   try {
-    bytes = await host().fs.readFile(real);
+    return await host().fs.readFile(real);
   } catch (e) {
     throw fsError(e, relPath);
   }
-  // The decoders read little-endian numbers with Buffer's methods; a view, not a copy.
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

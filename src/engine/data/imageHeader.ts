@@ -2,6 +2,7 @@
 // chunk, or a JPEG's SOFn frame header. A small file can declare a huge image; the loader refuses it on these
 // numbers before the decoder allocates anything.
 
+import { latin1, startsWith, u16be, u32be } from './bytes';
 import { DataError } from './errors';
 
 export interface ImageSize {
@@ -14,15 +15,15 @@ function undecodable(what: string, file: string): DataError {
   return new DataError(`cannot decode image (${what})`, file);
 }
 
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 
-function pngSize(buf: Buffer, file: string): ImageSize {
+function pngSize(buf: Uint8Array, file: string): ImageSize {
   // Signature (8), then the first chunk must be IHDR: length (4), type (4), width (4), height (4), ...
-  if (buf.length < 24 || !buf.subarray(0, 8).equals(PNG_SIGNATURE)) {
+  if (buf.length < 24 || !startsWith(buf, PNG_SIGNATURE)) {
     throw undecodable('not a PNG file (missing the PNG signature)', file);
   }
-  if (buf.toString('latin1', 12, 16) !== 'IHDR') throw undecodable('corrupt PNG (the first chunk is not IHDR)', file);
-  return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
+  if (latin1(buf, 12, 16) !== 'IHDR') throw undecodable('corrupt PNG (the first chunk is not IHDR)', file);
+  return { width: u32be(buf, 16), height: u32be(buf, 20) };
 }
 
 /** SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC), which share the range. */
@@ -30,7 +31,7 @@ function isFrameMarker(m: number): boolean {
   return m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
 }
 
-function jpegSize(buf: Buffer, file: string): ImageSize {
+function jpegSize(buf: Uint8Array, file: string): ImageSize {
   if (buf.length < 4 || buf[0] !== 0xff || buf[1] !== 0xd8) throw undecodable('not a JPEG file (missing the SOI marker)', file);
   // Walk the marker segments up to the frame header; each is FF xx followed by a big-endian length that counts
   // itself. The walk is bounded by the buffer: every step advances at least 2 bytes.
@@ -47,11 +48,11 @@ function jpegSize(buf: Buffer, file: string): ImageSize {
       p += 2; // markers without a length
       continue;
     }
-    const length = buf.readUInt16BE(p + 2);
+    const length = u16be(buf, p + 2);
     if (length < 2) throw undecodable(`corrupt JPEG (segment length ${length} at byte ${p})`, file);
     if (isFrameMarker(marker)) {
       if (p + 9 > buf.length) break;
-      return { height: buf.readUInt16BE(p + 5), width: buf.readUInt16BE(p + 7) };
+      return { height: u16be(buf, p + 5), width: u16be(buf, p + 7) };
     }
     p += 2 + length;
   }
@@ -59,6 +60,6 @@ function jpegSize(buf: Buffer, file: string): ImageSize {
 }
 
 /** The declared size of a .png / .jpg / .jpeg file (chosen by extension, as the decoder is). */
-export function declaredImageSize(buf: Buffer, file: string): ImageSize {
+export function declaredImageSize(buf: Uint8Array, file: string): ImageSize {
   return /\.png$/i.test(file) ? pngSize(buf, file) : jpegSize(buf, file);
 }

@@ -4,7 +4,6 @@
 // silently resampled data would change what robustness numbers mean).
 
 import * as jpeg from 'jpeg-js';
-import { PNG } from 'pngjs';
 import { DataError, fsError } from './errors';
 import { declaredImageSize } from './imageHeader';
 import { checkSize } from './limits';
@@ -50,11 +49,10 @@ export function classMapFor(names: string[]): ClassMap {
   return { names, index };
 }
 
-function decode(buf: Buffer, file: string): { width: number; height: number; rgba: Uint8Array } {
+function decode(buf: Uint8Array, file: string): { width: number; height: number; rgba: Uint8Array } {
   try {
     if (/\.png$/i.test(file)) {
-      const png = PNG.sync.read(buf);
-      return { width: png.width, height: png.height, rgba: png.data };
+      return host().decodePng(buf);
     }
     const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 256 });
     return { width: img.width, height: img.height, rgba: img.data };

@@ -51,7 +51,7 @@ async function readDigits(dir: string): Promise<MnistAll> {
     y.fill(d, offset, offset + count);
     offset += count;
     // Parsing is ~2 MB per digit: give the event loop (progress, cancel, pings) a turn between files.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await host().yieldTurn();
   }
   let version = 'unknown';
   try {

@@ -3,9 +3,10 @@
 
 import { DataError } from './errors';
 import { MAX_NPY_HEADER_BYTES, checkSize } from './limits';
+import { concatBytes, latin1, latin1Bytes, startsWith, u16le, u32le, utf8 } from './bytes';
 import { type Dtype, type NdArray, SUPPORTED_DTYPES, product, shapeText } from './ndarray';
 
-const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
+const MAGIC = Uint8Array.of(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59); // \x93NUMPY
 
 const ITEM_SIZE: Record<Dtype, number> = { '<f4': 4, '<f8': 8, '|u1': 1, '<i4': 4, '<i8': 8 };
 
@@ -28,19 +29,19 @@ function normaliseDescr(descr: string): string {
   return descr;
 }
 
-export function parseNpyHeader(buf: Buffer, file: string): NpyHeader {
-  if (buf.length < 10 || !buf.subarray(0, 6).equals(MAGIC)) {
+export function parseNpyHeader(buf: Uint8Array, file: string): NpyHeader {
+  if (buf.length < 10 || !startsWith(buf, MAGIC)) {
     throw new DataError('not a NumPy .npy file (missing the \\x93NUMPY magic bytes)', file);
   }
   const major = buf[6] ?? 0;
   let headerLen: number;
   let headerStart: number;
   if (major === 1) {
-    headerLen = buf.readUInt16LE(8);
+    headerLen = u16le(buf, 8);
     headerStart = 10;
   } else if (major === 2 || major === 3) {
     if (buf.length < 12) throw new DataError('truncated .npy header', file);
-    headerLen = buf.readUInt32LE(8);
+    headerLen = u32le(buf, 8);
     headerStart = 12;
   } else {
     throw new DataError(`unsupported .npy format version ${major}.${buf[7] ?? 0} (expected 1, 2 or 3)`, file);
@@ -51,7 +52,7 @@ export function parseNpyHeader(buf: Buffer, file: string): NpyHeader {
   if (buf.length < headerStart + headerLen) {
     throw new DataError(`truncated .npy header (needs ${headerStart + headerLen} bytes, file has ${buf.length})`, file);
   }
-  const header = buf.toString(major === 3 ? 'utf8' : 'latin1', headerStart, headerStart + headerLen);
+  const header = (major === 3 ? utf8 : latin1)(buf, headerStart, headerStart + headerLen);
 
   const descrMatch = /['"]descr['"]\s*:\s*['"]([^'"]+)['"]/.exec(header);
   const fortranMatch = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(header);
@@ -90,7 +91,7 @@ export function checkNpySize(header: NpyHeader, file: string, maxBytes: number):
 
 /** Decodes a whole .npy buffer. `maxBytes` bounds the float32 size of the decoded array (checked before
  *  allocating). */
-export function parseNpy(buf: Buffer, file: string, maxBytes: number): NdArray {
+export function parseNpy(buf: Uint8Array, file: string, maxBytes: number): NdArray {
   const header = parseNpyHeader(buf, file);
   const { dtype, shape, dataOffset } = header;
   const nbytes = checkNpySize(header, file, maxBytes);
@@ -137,23 +138,23 @@ export function parseNpy(buf: Buffer, file: string, maxBytes: number): NdArray {
 }
 
 /** Encodes an array as .npy version 1 (used by tests to write fixtures, and handy for exporting). */
-export function encodeNpy(arr: NdArray): Buffer {
+export function encodeNpy(arr: NdArray): Uint8Array {
   const shapeStr = arr.shape.length === 1 ? `(${arr.shape[0]},)` : `(${arr.shape.join(', ')})`;
   let header = `{'descr': '${arr.dtype}', 'fortran_order': False, 'shape': ${shapeStr}, }`;
   const total = 10 + header.length + 1;
   header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
-  const pre = Buffer.alloc(10);
-  MAGIC.copy(pre, 0);
+  const pre = new Uint8Array(10);
+  pre.set(MAGIC, 0);
   pre[6] = 1;
   pre[7] = 0;
-  pre.writeUInt16LE(header.length, 8);
-  let body: Buffer;
+  new DataView(pre.buffer).setUint16(8, header.length, true);
+  let body: Uint8Array;
   if (arr.dtype === '<i8') {
     const big = new BigInt64Array(arr.data.length);
     for (let i = 0; i < arr.data.length; i++) big[i] = BigInt(Math.trunc(arr.data[i] ?? 0));
-    body = Buffer.from(big.buffer);
+    body = new Uint8Array(big.buffer);
   } else {
-    body = Buffer.from(arr.data.buffer, arr.data.byteOffset, arr.data.byteLength);
+    body = new Uint8Array(arr.data.buffer, arr.data.byteOffset, arr.data.byteLength);
   }
-  return Buffer.concat([pre, Buffer.from(header, 'latin1'), body]);
+  return concatBytes([pre, latin1Bytes(header), body]);
 }

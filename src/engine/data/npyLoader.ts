@@ -45,7 +45,7 @@ export async function loadNpyPair(
  * inflated: a small archive that declares gigabytes costs nothing.
  */
 async function npzMember(
-  buf: Buffer,
+  buf: Uint8Array,
   entry: ZipEntry,
   file: string,
   where: string,

@@ -4,7 +4,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { resolveInWorkspace } from '../data/paths';
 import { ImportError } from './errors';
-import { host } from '../../protocol/host';
+import { errorCode, host } from '../../protocol/host';
 
 /** Limit on model.json (topology + manifest): a Keras topology is kilobytes, not megabytes. */
 const MAX_MODEL_JSON_BYTES = 32 * 1024 * 1024;
@@ -75,7 +75,7 @@ export async function readLayersArtifacts(workspaceRoot: string, modelFile: stri
     text = await host().fs.readTextFile(modelFile);
   } catch (e) {
     if (e instanceof ImportError) throw e;
-    throw new ImportError(`cannot read the model file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, modelRel);
+    throw new ImportError(`cannot read the model file (${errorCode(e) ?? String(e)})`, modelRel);
   }
   let json: unknown;
   try {

@@ -1,11 +1,11 @@
 // The worker process as the editor sees it: created on the first command that needs it (never at activation),
 // its log lines go to the extension's log, and it is stopped with the context.
-import * as fs from 'fs';
 import * as vscode from 'vscode';
 import { gpuNodeModules } from '../../platform/node/gpuInstall';
 import type { WorkerClient } from '../../worker/client';
 import { Lazy } from '../lazy';
 import type { Log } from '../log';
+import { host } from '../../protocol/host';
 
 export type LazyWorker = Lazy<WorkerClient & vscode.Disposable>;
 
@@ -17,7 +17,7 @@ export function gpuBackendDir(extension: vscode.ExtensionContext): string {
 /** NODE_PATH to the installed GPU backend, when there is one, so the worker's backend lookup finds it. */
 export function gpuBackendEnv(dir: string): Record<string, string> {
   const modules = gpuNodeModules(dir);
-  return fs.existsSync(modules) ? { NODE_PATH: modules } : {};
+  return host().fs.existsSync(modules) ? { NODE_PATH: modules } : {};
 }
 
 /** The worker's DYNN_WASM_THREADS from the `dynn.wasmThreads` setting; 0 (auto) leaves the engine's default. */

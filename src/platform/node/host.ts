@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
+import { PNG } from 'pngjs';
 import type { Host } from '../../protocol/host';
 import { nodeBackends } from './backends';
 import { inflateRaw, inflateRawHead } from './inflate';
@@ -53,4 +54,11 @@ export const nodeHost: Host = {
   inflateRawHead,
   freeMemory: () => os.freemem(),
   mnistDir,
+  decodePng: (bytes) => {
+    const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    return { width: png.width, height: png.height, rgba: png.data };
+  },
+  env: (name) => process.env[name],
+  runtimeVersions: () => ({ node: process.versions.node }),
+  yieldTurn: () => new Promise<void>((resolve) => setImmediate(resolve)),
 };

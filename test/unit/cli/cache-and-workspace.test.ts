@@ -27,7 +27,7 @@ checks:
 `;
 
 /** n images whose class is the brightest third of the rows, with seeded noise (`seed` changes the bytes only). */
-function images(n: number, seed: number): { x: Buffer; y: Buffer } {
+function images(n: number, seed: number): { x: Uint8Array; y: Uint8Array } {
   const x = new Float32Array(n * 64);
   const y = new Uint8Array(n);
   for (let i = 0; i < n; i++) {

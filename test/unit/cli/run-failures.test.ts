@@ -32,11 +32,11 @@ function snapshot(dir: string): Map<string, string> {
   return files;
 }
 
-function images(n: number, side: number): Buffer {
+function images(n: number, side: number): Uint8Array {
   return encodeNpy({ dtype: '|u1', shape: [n, side, side, 1], data: new Uint8Array(n * side * side).fill(7) });
 }
 
-function labels(n: number): Buffer {
+function labels(n: number): Uint8Array {
   return encodeNpy({ dtype: '|u1', shape: [n], data: Uint8Array.from({ length: n }, (_, i) => i % 10) });
 }
 

@@ -246,7 +246,7 @@ describe('engine/cache', () => {
 
   describe('the key follows the bytes of the training data, not their paths', () => {
     const npySpec = specFrom(TINY_YAML.replace('data: {source: csv, train: train.csv, test: test.csv}', 'data: {source: npy, train: x_train.npy, trainLabels: y_train.npy, test: x_test.npy, testLabels: y_test.npy}'));
-    const images = (seed: number): Buffer =>
+    const images = (seed: number): Uint8Array =>
       encodeNpy({ dtype: '<f4', shape: [16, 8, 8, 1], data: Float32Array.from({ length: 16 * 64 }, (_, i) => ((i * 7919 + seed * 104729) % 1000) / 1000) });
     const labels = encodeNpy({ dtype: '|u1', shape: [16], data: Uint8Array.from({ length: 16 }, (_, i) => i % 3) });
 

@@ -26,7 +26,7 @@ export class TempWorkspace {
   constructor() {
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), 'dynn-data-'));
   }
-  write(rel: string, content: Buffer | string): string {
+  write(rel: string, content: Uint8Array | string): string {
     const p = path.join(this.root, rel);
     fs.mkdirSync(path.dirname(p), { recursive: true });
     fs.writeFileSync(p, content);

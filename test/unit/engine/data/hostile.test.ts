@@ -14,8 +14,8 @@ import { npyHeader, zipOfDeflated } from './bombs';
 import { TempWorkspace, rejectsData, specWith } from './helpers';
 
 const LIMIT = 1 << 20;
-const npy = (n: number): Buffer => encodeNpy({ dtype: '|u1', shape: [n, 4, 4, 1], data: new Uint8Array(n * 16) });
-const labels = (n: number): Buffer => encodeNpy({ dtype: '|u1', shape: [n], data: new Uint8Array(n) });
+const npy = (n: number): Uint8Array => encodeNpy({ dtype: '|u1', shape: [n, 4, 4, 1], data: new Uint8Array(n * 16) });
+const labels = (n: number): Uint8Array => encodeNpy({ dtype: '|u1', shape: [n], data: new Uint8Array(n) });
 
 /** A header whose text is `dict` verbatim (v1 framing). */
 function rawHeader(dict: string): Buffer {

@@ -6,8 +6,8 @@ const CENTRAL_SIG = 0x02014b50;
 const LOCAL_SIG = 0x04034b50;
 
 /** Writes a ZIP of the given members (stored or deflated), No ZIP64. */
-export function encodeZip(members: { name: string; data: Buffer }[], deflate: boolean): Buffer {
-  const locals: Buffer[] = [];
+export function encodeZip(members: { name: string; data: Uint8Array }[], deflate: boolean): Buffer {
+  const locals: Uint8Array[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const m of members) {
