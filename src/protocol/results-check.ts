@@ -1,184 +1,102 @@
-// Structural check of a Results document before the panel draws it. The webview receives Results through
-// postMessage and the report embeds them, so both sides check the shape they read instead of trusting it.
-// Pure: no DOM, no vscode; shared by the extension side and the webview bundle.
-import { RESULTS_VERSION, Results } from './results';
+// The check of a Results document where it enters the editor or a report: read from .dynn/results/ (a file anyone
+// can edit) or answered by the worker. The shape is the published JSON Schema, docs/results.schema.json, compiled
+// once with ajv; that schema is tested against the Results types (test/unit/protocol/results-contract.test.ts), so
+// the types, the schema and this check cannot drift apart. What a schema cannot say (per-exit arrays that match
+// the model's exits, unique attack ids, gallery images that fill their shape) is checked after it, here.
+// Downstream code (the panel session, the reports, the webview) receives checked Results and does not re-check.
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import schema from '../../docs/results.schema.json';
+import { RESULTS_VERSION, type Results } from './results';
 
-type Problems = string[];
+let validator: ValidateFunction | undefined;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function num(p: Problems, o: Record<string, unknown>, key: string, at: string): void {
-  const v = o[key];
-  if (typeof v !== 'number' || !Number.isFinite(v)) p.push(`${at}.${key}: expected a finite number, got ${describe(v)}`);
-}
-
-function str(p: Problems, o: Record<string, unknown>, key: string, at: string): void {
-  if (typeof o[key] !== 'string') p.push(`${at}.${key}: expected a string, got ${describe(o[key])}`);
-}
-
-function numArray(p: Problems, o: Record<string, unknown>, key: string, at: string): void {
-  const v = o[key];
-  if (!Array.isArray(v)) {
-    p.push(`${at}.${key}: expected an array of numbers, got ${describe(v)}`);
-    return;
+/** Compiled on first use (a few ms) and kept for the life of the process. */
+function validate(): ValidateFunction {
+  if (validator === undefined) {
+    const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+    validator = ajv.compile(schema);
   }
-  v.forEach((x, i) => {
-    if (typeof x !== 'number' || !Number.isFinite(x)) p.push(`${at}.${key}[${i}]: expected a finite number, got ${describe(x)}`);
-  });
+  return validator;
 }
 
-function strArray(p: Problems, o: Record<string, unknown>, key: string, at: string): void {
-  const v = o[key];
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) p.push(`${at}.${key}: expected an array of strings`);
-}
-
-function list(p: Problems, o: Record<string, unknown>, key: string, at: string, each: (item: Record<string, unknown>, at: string) => void): void {
-  const v = o[key];
-  if (!Array.isArray(v)) {
-    p.push(`${at}.${key}: expected an array, got ${describe(v)}`);
-    return;
-  }
-  v.forEach((item, i) => {
-    const here = `${at}.${key}[${i}]`;
-    if (!isObject(item)) p.push(`${here}: expected an object, got ${describe(item)}`);
-    else each(item, here);
-  });
+/** `/attacks/2/eps` -> `results.attacks[2].eps`: the same path a reader of the JSON would write. */
+function where(instancePath: string): string {
+  return (
+    'results' +
+    instancePath
+      .split('/')
+      .slice(1)
+      .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`))
+      .join('')
+  );
 }
 
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  if (typeof v === 'string') return `"${v.length > 40 ? `${v.slice(0, 40)}...` : v}"`;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return typeof v;
 }
 
-function flag(p: Problems, f: Record<string, unknown>, at: string): void {
-  str(p, f, 'code', at);
-  str(p, f, 'message', at);
-  if (f.severity !== 'warning' && f.severity !== 'error') p.push(`${at}.severity: expected "warning" or "error"`);
+function valueAt(root: unknown, instancePath: string): unknown {
+  let v = root;
+  for (const part of instancePath.split('/').slice(1)) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<string, unknown>)[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return v;
 }
 
-function pass(p: Problems, o: Record<string, unknown>, at: string): void {
-  for (const k of ['accuracy', 'meanFlopsRatio', 'eec']) num(p, o, k, at);
-  for (const k of ['exitDistribution', 'perExitAccuracy', 'gateFiringRate']) numArray(p, o, k, at);
-}
-
-function matrix2x2(p: Problems, v: unknown, at: string): void {
-  const ok = Array.isArray(v) && v.length === 2 && v.every((row) => Array.isArray(row) && row.length === 2 && row.every((x) => typeof x === 'number' && Number.isFinite(x)));
-  if (!ok) p.push(`${at}: expected a 2x2 matrix of finite numbers`);
+function problem(root: unknown, e: ErrorObject): string {
+  const at = where(e.instancePath);
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return `${at}: missing ${String(params.missingProperty)}`;
+    case 'additionalProperties':
+      return `${at}: unexpected key ${JSON.stringify(params.additionalProperty)}`;
+    case 'type':
+      return `${at}: expected ${String(params.type).replace('number', 'a finite number')}, got ${describe(valueAt(root, e.instancePath))}`;
+    default:
+      return `${at}: ${e.message ?? e.keyword}, got ${describe(valueAt(root, e.instancePath))}`;
+  }
 }
 
 /**
  * Problems with `value` as a Results document, each naming where ("results.attacks[2].eps: ..."); empty when the
- * document has every field the panel and the reports read, with the right types and matching exit counts.
+ * document matches the published schema and its per-exit arrays line up with the model.
  */
 export function checkResults(value: unknown): string[] {
-  const p: Problems = [];
-  if (!isObject(value)) return [`results: expected an object, got ${describe(value)}`];
-  if (value.version !== RESULTS_VERSION) p.push(`results.version: expected ${RESULTS_VERSION}, got ${JSON.stringify(value.version) ?? 'nothing'}`);
-
-  const model = value.model;
-  if (!isObject(model)) p.push('results.model: expected an object');
-  else {
-    for (const k of ['name', 'specHash', 'file']) str(p, model, k, 'results.model');
-    strArray(p, model, 'exitNames', 'results.model');
-    strArray(p, model, 'gateNames', 'results.model');
-    numArray(p, model, 'exitFlopsShare', 'results.model');
-    num(p, model, 'fullFlops', 'results.model');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`results: expected an object, got ${describe(value)}`];
+  const version = (value as { version?: unknown }).version;
+  if (version !== RESULTS_VERSION) return [`results.version: expected ${RESULTS_VERSION}, got ${JSON.stringify(version) ?? 'nothing'}`];
+  const check = validate();
+  if (!check(value)) {
+    // One line per place: anyOf/oneOf branches repeat a place with each alternative's complaint.
+    const seen = new Set<string>();
+    return (check.errors ?? []).map((e) => problem(value, e)).filter((p) => !seen.has(p) && seen.add(p) !== undefined);
   }
+  return checkConsistency(value as Results);
+}
 
-  const prov = value.provenance;
-  if (!isObject(prov)) p.push('results.provenance: expected an object');
-  else {
-    for (const k of ['backend', 'backendReason', 'date', 'toolVersion', 'tfjsVersion', 'weights', 'data']) str(p, prov, k, 'results.provenance');
-    for (const k of ['seed', 'samples', 'seconds']) num(p, prov, k, 'results.provenance');
+/** Parses and checks the text of a results file; throws naming `where` and what is wrong (at most 3 places). */
+export function parseResultsText(text: string, where: string): Results {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${where} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-
-  const clean = value.clean;
-  if (!isObject(clean)) p.push('results.clean: expected an object');
-  else {
-    pass(p, clean, 'results.clean');
-    num(p, clean, 'finalExitAccuracy', 'results.clean');
-  }
-
-  list(p, value, 'attacks', 'results', (a, at) => {
-    pass(p, a, at);
-    for (const k of ['id', 'attackId', 'kind', 'norm', 'loss']) str(p, a, k, at);
-    for (const k of ['eps', 'step', 'steps', 'restarts', 'robustAccuracy', 'finalExitRobustAccuracy', 'successRate', 'hijackRate', 'gradEvals', 'seconds', 'maxPerturbation', 'meanPerturbation']) num(p, a, k, at);
-    numArray(p, a, 'hijackByExit', at);
-    list(p, a, 'flags', at, (f, fat) => flag(p, f, fat));
-  });
-  list(p, value, 'transfer', 'results', (t, at) => {
-    str(p, t, 'attackId', at);
-    num(p, t, 'eps', at);
-    num(p, t, 'staticCleanAccuracy', at);
-    matrix2x2(p, t.matrix, `${at}.matrix`);
-  });
-  list(p, value, 'efficiency', 'results', (e, at) => {
-    str(p, e, 'attackId', at);
-    if (e.model !== 'dynamic' && e.model !== 'static') p.push(`${at}.model: expected "dynamic" or "static"`);
-    for (const k of ['eps', 'successes', 'gradEvalsPerSuccess', 'flopsPerSuccess', 'secondsPerSuccess']) num(p, e, k, at);
-  });
-  list(p, value, 'sweeps', 'results', (s, at) => {
-    str(p, s, 'attackId', at);
-    num(p, s, 'eps', at);
-    list(p, s, 'points', at, (pt, pat) => {
-      numArray(p, pt, 'thresholds', pat);
-      numArray(p, pt, 'gateThresholds', pat);
-      if (!Array.isArray(pt.enabledExits) || pt.enabledExits.some((x) => typeof x !== 'boolean')) p.push(`${pat}.enabledExits: expected an array of booleans`);
-      for (const k of ['cleanAccuracy', 'robustAccuracy', 'hijackRate', 'cleanFlopsRatio', 'adversarialFlopsRatio', 'cleanEec', 'adversarialEec']) num(p, pt, k, pat);
-      if (typeof pt.onParetoFront !== 'boolean') p.push(`${pat}.onParetoFront: expected a boolean`);
-      if (typeof pt.current !== 'boolean') p.push(`${pat}.current: expected a boolean`);
-    });
-  });
-  list(p, value, 'suggestions', 'results', (s, at) => {
-    str(p, s, 'id', at);
-    str(p, s, 'title', at);
-    if (!isObject(s.target) || typeof s.target.name !== 'string' || typeof s.target.kind !== 'string') p.push(`${at}.target: expected {kind, name}`);
-    if (!isObject(s.change) || !Array.isArray(s.change.path) || s.change.path.some((k) => typeof k !== 'string' && typeof k !== 'number') || !('value' in s.change)) {
-      p.push(`${at}.change: expected {path: (string|number)[], value}`);
-    }
-    for (const k of ['before', 'after']) {
-      const m = s[k];
-      if (!isObject(m) || Object.values(m).some((x) => typeof x !== 'number' || !Number.isFinite(x))) p.push(`${at}.${k}: expected a map of finite numbers`);
-    }
-  });
-  list(p, value, 'findings', 'results', (f, at) => {
-    str(p, f, 'id', at);
-    str(p, f, 'claim', at);
-    str(p, f, 'evidence', at);
-    if (f.holds !== null && typeof f.holds !== 'boolean') p.push(`${at}.holds: expected true, false or null`);
-  });
-  list(p, value, 'samples', 'results', (s, at) => {
-    for (const k of ['index', 'label', 'cleanExit', 'cleanPrediction']) num(p, s, k, at);
-    if (!isObject(s.adversarial)) p.push(`${at}.adversarial: expected an object`);
-  });
-  list(p, value, 'gallery', 'results', (g, at) => {
-    num(p, g, 'index', at);
-    num(p, g, 'label', at);
-    str(p, g, 'attackResultId', at);
-    for (const k of ['shape', 'original', 'adversarial']) numArray(p, g, k, at);
-    const shape = Array.isArray(g.shape) ? (g.shape as unknown[]) : [];
-    const size = shape.reduce<number>((a, b) => a * (typeof b === 'number' ? b : NaN), 1);
-    for (const k of ['original', 'adversarial']) {
-      const arr = g[k];
-      if (Array.isArray(arr) && arr.length !== size) p.push(`${at}.${k}: ${arr.length} values do not fill shape [${shape.join(', ')}]`);
-    }
-    for (const k of ['cleanExits', 'adversarialExits']) {
-      list(p, g, k, at, (e, eat) => {
-        num(p, e, 'prediction', eat);
-        num(p, e, 'confidence', eat);
-      });
-    }
-  });
-  list(p, value, 'flags', 'results', (f, at) => flag(p, f, at));
-
-  if (p.length === 0) p.push(...checkExitCounts(value as unknown as Results));
-  return p;
+  const problems = checkResults(value);
+  if (problems.length > 0) throw new Error(`${where} is not a DyNN Lens results file: ${problems.slice(0, 3).join('; ')}`);
+  return value as Results;
 }
 
 /** Per-exit arrays must line up with the model's exits, or tables and curves would silently shift columns. */
-function checkExitCounts(r: Results): string[] {
+function checkConsistency(r: Results): string[] {
   const p: string[] = [];
   const exits = r.model.exitNames.length;
   const gates = r.model.gateNames.length;
@@ -197,6 +115,12 @@ function checkExitCounts(r: Results): string[] {
   r.attacks.forEach((a, i) => {
     if (ids.has(a.id)) p.push(`results.attacks[${i}].id: "${a.id}" is not unique`);
     ids.add(a.id);
+  });
+  r.gallery.forEach((g, i) => {
+    const size = g.shape.reduce((a, b) => a * b, 1);
+    for (const k of ['original', 'adversarial'] as const) {
+      if (g[k].length !== size) p.push(`results.gallery[${i}].${k}: ${g[k].length} values do not fill shape [${g.shape.join(', ')}]`);
+    }
   });
   return p;
 }

@@ -4,7 +4,7 @@
 // file watcher) write here.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { checkResults } from '../../protocol/results-check';
+import { parseResultsText } from '../../protocol/results-check';
 import type { ResultsStore as PanelResultsStore } from '../../panel/host/store';
 import type { Results } from '../../protocol/results';
 import { resultsFileName, writeResults } from '../../studies/store';
@@ -18,16 +18,7 @@ export function resultsFileUri(fileUri: vscode.Uri, modelName: string): vscode.U
 
 /** Reads and checks a results file; throws with what is wrong and where. */
 export async function readResultsFile(uri: vscode.Uri): Promise<Results> {
-  const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${uri.fsPath} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  const problems = checkResults(value);
-  if (problems.length > 0) throw new Error(`${uri.fsPath} is not a DyNN Lens results file: ${problems.slice(0, 3).join('; ')}`);
-  return value as Results;
+  return parseResultsText(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), uri.fsPath);
 }
 
 export class ModelResultsStore implements PanelResultsStore, vscode.Disposable {

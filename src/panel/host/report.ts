@@ -1,7 +1,6 @@
 // Reports of one Results document: a self-contained HTML page (the panel's own script, stylesheet and data
 // inlined, opens offline) and a Markdown summary for pull requests and CI logs. Pure apart from the nonce.
 import type { Results } from '../../protocol/results';
-import { checkResults } from '../../protocol/results-check';
 import type { TableModel } from '../model/charts';
 import { allFlags } from '../model/flags';
 import { num, pct } from '../model/format';
@@ -26,11 +25,6 @@ export interface ReportAssets {
   nonce?: string;
 }
 
-function assertResults(results: Results): void {
-  const problems = checkResults(results);
-  if (problems.length > 0) throw new Error(`cannot build a report from malformed results: ${problems.slice(0, 5).join('; ')}`);
-}
-
 /** JSON safe inside a <script> element: no "</script", "<!--" or line separators can end or confuse it. */
 export function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
@@ -48,7 +42,6 @@ export function scriptForInline(js: string): string {
 }
 
 export function buildHtmlReport(results: Results, assets: ReportAssets): string {
-  assertResults(results);
   const nonce = assets.nonce ?? createNonce();
   assertNonce(nonce);
   const csp = ["default-src 'none'", `script-src 'nonce-${nonce}'`, `style-src 'nonce-${nonce}'`, 'img-src data:'].join('; ');
@@ -101,7 +94,6 @@ export function markdownTable(t: TableModel): string {
 }
 
 export function buildMarkdownReport(r: Results): string {
-  assertResults(r);
   const out: string[] = [`# ${forMarkdown(r.model.name)}: DyNN Lens report`, ''];
 
   const flags = allFlags(r);

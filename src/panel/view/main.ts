@@ -1,7 +1,6 @@
 // The results panel's script. In VS Code it talks to the controller through postMessage (every message checked
 // by src/panel/messages.ts); in the standalone HTML report it reads the Results embedded in the page.
-import { checkResults } from '../../protocol/results-check';
-import { FromWebview, isStale, parseToWebview, REPORT_DATA_ID, ToWebview } from '../../protocol/panel-messages';
+import { FromWebview, isStale, parseToWebview, REPORT_DATA_ID, resultsEnvelopeProblem, ToWebview } from '../../protocol/panel-messages';
 import type { Results } from '../../protocol/results';
 import { buildPanelView } from '../model/viewModel';
 import { restyle, DrawnChart } from './charts';
@@ -60,9 +59,9 @@ function startReport(dataElement: HTMLElement): void {
     showMessage('Report data unreadable', `The embedded results are not JSON: ${String(e)}`);
     return;
   }
-  const problems = checkResults(data);
-  if (problems.length > 0) {
-    showMessage('Report data malformed', problems.join('\n'));
+  const problem = resultsEnvelopeProblem(data);
+  if (problem !== undefined) {
+    showMessage('Report data malformed', problem);
     return;
   }
   const results = data as Results;

@@ -45,10 +45,7 @@ describe('panel reports', () => {
       assert.ok(!out.includes('<script>alert'));
     });
 
-    it('refuses malformed results with the reason', () => {
-      const r = cloneResults();
-      r.clean.exitDistribution = [1];
-      assert.throws(() => buildHtmlReport(r, assets), /malformed results: results.clean.exitDistribution: 1 values for 3 exits/);
+    it('refuses a nonce that is not base64', () => {
       assert.throws(() => buildHtmlReport(makeResults(), { ...assets, nonce: 'no' }), /nonce/);
     });
 

@@ -26,13 +26,16 @@ describe('panel messages', () => {
     }
   });
 
-  it('accepts a show message with valid results and rejects malformed results', () => {
+  it('accepts a show message with Results of this version and rejects anything else', () => {
     const good = parseToWebview({ type: 'show', fileKey: 'file:///m.dynn.yaml', fileLabel: 'm.dynn.yaml', results: cloneResults(), currentSpecHash: null });
     assert.ok(good.ok);
-    const results = cloneResults();
-    results.model.exitFlopsShare = [1];
-    const bad = parseToWebview({ type: 'show', fileKey: 'k', fileLabel: 'l', results, currentSpecHash: 'h' });
-    assert.ok(!bad.ok && bad.error.includes('results.model.exitFlopsShare: 1 values for 3 exits'), !bad.ok ? bad.error : '');
+    const show = (results: unknown) => parseToWebview({ type: 'show', fileKey: 'k', fileLabel: 'l', results, currentSpecHash: 'h' });
+    const older = { ...cloneResults(), version: 0 };
+    const noModel = { ...cloneResults(), model: 'm' };
+    for (const [results, reason] of [[older, 'results.version: expected 1, got 0'], [noModel, 'results.model: expected an object'], [[], 'results: expected an object']] as const) {
+      const bad = show(results);
+      assert.ok(!bad.ok && bad.error === `show: ${reason}` + (reason.startsWith('results.model') ? ' with exitNames' : ''), !bad.ok ? bad.error : 'accepted');
+    }
   });
 
   it('checks the other extension messages', () => {

@@ -1,8 +1,8 @@
 import * as assert from 'assert';
-import { checkResults } from '../../../src/protocol/results-check';
+import { checkResults, parseResultsText } from '../../../src/protocol/results-check';
 import { cloneResults } from '../panel/fixtures';
 
-describe('panel checkResults', () => {
+describe('protocol checkResults: the published schema, then what a schema cannot say', () => {
   it('accepts a complete document', () => {
     assert.deepStrictEqual(checkResults(cloneResults()), []);
   });
@@ -19,7 +19,7 @@ describe('panel checkResults', () => {
     (r.attacks[1] as unknown as Record<string, unknown>).eps = 'big';
     (r.clean as unknown as Record<string, unknown>).accuracy = Number.NaN;
     const problems = checkResults(r);
-    assert.ok(problems.includes('results.attacks[1].eps: expected a finite number, got string'), problems.join('\n'));
+    assert.ok(problems.includes('results.attacks[1].eps: expected a finite number, got "big"'), problems.join('\n'));
     assert.ok(problems.includes('results.clean.accuracy: expected a finite number, got NaN'), problems.join('\n'));
   });
 
@@ -41,13 +41,36 @@ describe('panel checkResults', () => {
     broken.gallery[0]?.original.pop();
     assert.ok(checkResults(r).includes('results.attacks[3].id: "pgd@0.1" is not unique'));
     const problems = checkResults(broken);
-    assert.ok(problems.includes('results.transfer[0].matrix: expected a 2x2 matrix of finite numbers'), problems.join('\n'));
-    assert.ok(problems.includes('results.gallery[0].original: 3 values do not fill shape [2, 2, 1]'), problems.join('\n'));
+    assert.ok(problems.includes('results.transfer[0].matrix: must NOT have fewer than 2 items, got an array'), problems.join('\n'));
+    broken.transfer = cloneResults().transfer;
+    assert.deepStrictEqual(checkResults(broken), ['results.gallery[0].original: 3 values do not fill shape [2, 2, 1]'], 'consistency is checked once the shape is right');
   });
 
   it('rejects a suggestion whose change has no path', () => {
     const r = cloneResults();
     (r.suggestions[0] as unknown as Record<string, unknown>).change = { value: 1 };
-    assert.ok(checkResults(r).includes('results.suggestions[0].change: expected {path: (string|number)[], value}'));
+    assert.ok(checkResults(r).includes('results.suggestions[0].change: missing path'));
+  });
+
+  it('parseResultsText: a results file that is not JSON, or not Results, is refused naming the file and the place', () => {
+    assert.deepStrictEqual(parseResultsText(JSON.stringify(cloneResults()), 'r.json'), cloneResults());
+    assert.throws(() => parseResultsText('{"version": 1,', '.dynn/results/m.json'), /^Error: \.dynn\/results\/m\.json is not valid JSON: /);
+    const bad = cloneResults();
+    bad.clean.perExitAccuracy = [];
+    assert.throws(
+      () => parseResultsText(JSON.stringify(bad), '.dynn/results/m.json'),
+      /^Error: \.dynn\/results\/m\.json is not a DyNN Lens results file: results\.clean\.perExitAccuracy: 0 values for 3 exits$/,
+    );
+  });
+
+  it('holds what the published schema holds: unknown keys, ranges and integers', () => {
+    const r = cloneResults() as unknown as Record<string, unknown>;
+    r.extra = true;
+    (r.clean as Record<string, unknown>).accuracy = 1.5;
+    (r.provenance as Record<string, unknown>).samples = 2.5;
+    const problems = checkResults(r);
+    assert.ok(problems.includes('results: unexpected key "extra"'), problems.join('\n'));
+    assert.ok(problems.some((p) => p.startsWith('results.clean.accuracy: must be <= 1')), problems.join('\n'));
+    assert.ok(problems.some((p) => p.startsWith('results.provenance.samples: expected integer')), problems.join('\n'));
   });
 });
