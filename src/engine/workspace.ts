@@ -8,7 +8,7 @@ import { errorCode, host } from '../protocol/host';
 export const DYNN_DIR = '.dynn';
 /** The weight cache (src/engine/cache.ts). */
 export const WEIGHTS_DIR = `${DYNN_DIR}/weights`;
-/** The latest Results of each model (src/studies/store.ts). */
+/** The latest Results of each model (src/studies/resultsFiles.ts). */
 export const RESULTS_DIR = `${DYNN_DIR}/results`;
 
 /** A place DyNN Lens would write to is outside the workspace or not a folder. `file` is workspace-relative. */

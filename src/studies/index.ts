@@ -4,7 +4,7 @@ export { runCheck, STUDY_NAMES, DEFAULT_BATCH, DEFAULT_GALLERY, CheckInputError,
 export { runPaperStudy } from './study';
 export { runTrain, NotTrainableError, type TrainRunInput, type TrainRunOptions, type TrainSummary } from './train';
 export { readModelFile, ModelFileError, type LoadedModelFile } from './modelFile';
-export { writeResults, writeFileAtomic, resultsPath, resultsFileName } from './store';
+export { writeResults, writeFileAtomic, resultsPath, resultsFileName } from './resultsFiles';
 export { paretoMask, dominates, hijackRates, successRate, summarizePass, type PassRecord, type Objectives } from './metrics';
 export { costsFromReport, exitDesignGrid, gateDesignGrid, replayDesign, replayFlops, geometryOf, runSweep, type Design, type DesignGeometry, type ModelCosts } from './sweep';
 export { suggestFromSweep, mergeSuggestions, MAX_CLEAN_DROP, MIN_GAIN } from './suggestions';

@@ -5,7 +5,7 @@ import { checkRunOutputs } from '../engine/workspace';
 import type { Results } from '../protocol/results';
 import { runCheck, type CheckOptions } from './check';
 import type { LoadedModelFile } from './modelFile';
-import { resultsPath, writeResults } from './store';
+import { resultsPath, writeResults } from './resultsFiles';
 
 export interface SaveOptions {
   /** Write .dynn/results/<model>.json (default true). */

@@ -9,7 +9,7 @@ import type { CheckOptions } from '../../studies/check';
 import type { StudyName } from '../../protocol/study-names';
 import { ModelFileError, readModelFile } from '../../studies/modelFile';
 import type { Results } from '../../protocol/results';
-import { writeWorkspaceFile } from '../../studies/store';
+import { writeWorkspaceFile } from '../../studies/resultsFiles';
 import { UsageError, type Command, type CommandInput, type OptionSpec } from '../command';
 import type { Output } from '../io';
 import { forTerminal } from '../../modelfile/display';

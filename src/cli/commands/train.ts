@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { ModelFileError, readModelFile } from '../../studies/modelFile';
 import { checkRunOutputs } from '../../engine/workspace';
-import { writeWorkspaceFile } from '../../studies/store';
+import { writeWorkspaceFile } from '../../studies/resultsFiles';
 import type { TrainSummary } from '../../studies/train';
 import { forTerminal } from '../../modelfile/display';
 import { UsageError, type Command } from '../command';

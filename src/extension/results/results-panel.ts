@@ -1,5 +1,5 @@
 // The results panel's controller: one webview panel per model file, a strict CSP, checked messages both ways,
-// and a serializer so a reloaded window gets its panels back from the ResultsStore without recomputing.
+// and a serializer so a reloaded window gets its panels back from the results store without recomputing.
 // The webview keeps nothing alive while hidden (no retainContextWhenHidden): it posts "ready" each time its
 // script starts and the controller replays the stored results.
 import * as vscode from 'vscode';
@@ -9,7 +9,7 @@ import type { ReportFormat } from '../../protocol/panel-messages';
 import { createNonce } from '../../panel/host/nonce';
 import { buildHtmlReport, buildMarkdownReport } from '../../panel/host/report';
 import { PanelSession, SessionLog } from '../../panel/host/session';
-import type { ResultsStore } from '../../panel/host/store';
+import type { ResultsSource } from '../../panel/host/results-source';
 
 /** What the panel logs through; the editor's `Log` fits. */
 export type PanelLog = SessionLog;
@@ -26,7 +26,7 @@ export interface ResultsPanelHandlers {
 
 export interface ResultsPanelServices {
   extensionUri: vscode.Uri;
-  store: ResultsStore;
+  store: ResultsSource;
   handlers: ResultsPanelHandlers;
   log: PanelLog;
 }
@@ -142,7 +142,7 @@ export class ResultsPanel {
     this.session = new PanelSession({
       fileKey: fileUri.toString(),
       fileLabel: vscode.workspace.asRelativePath(fileUri),
-      store: services.store,
+      results: services.store,
       post: (m) => panel.webview.postMessage(m),
       currentSpecHash: () => services.handlers.currentSpecHash(fileUri),
       applySuggestion: (suggestion) => services.handlers.applySuggestion(fileUri, suggestion),

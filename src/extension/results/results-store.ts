@@ -5,9 +5,9 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { parseResultsText } from '../../protocol/results-check';
-import type { ResultsStore as PanelResultsStore } from '../../panel/host/store';
+import type { ResultsSource } from '../../panel/host/results-source';
 import type { Results } from '../../protocol/results';
-import { resultsFileName, writeResults } from '../../studies/store';
+import { resultsFileName, writeResults } from '../../studies/resultsFiles';
 import type { Log } from '../log';
 
 /** Where results of the model `modelName` in the folder of `fileUri` live; undefined outside a workspace. */
@@ -21,7 +21,7 @@ export async function readResultsFile(uri: vscode.Uri): Promise<Results> {
   return parseResultsText(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), uri.fsPath);
 }
 
-export class ModelResultsStore implements PanelResultsStore, vscode.Disposable {
+export class ModelResultsStore implements ResultsSource, vscode.Disposable {
   private readonly byFile = new Map<string, Results>();
   /**
    * Results files a run wrote and this store recorded from the run's answer, with their modification time then:

@@ -3,7 +3,7 @@
 // export, and check every outgoing message. src/extension/results/results-panel.ts supplies the ports.
 import type { Suggestion } from '../../protocol/results';
 import { parseFromWebview, parseToWebview, ReportFormat, ToWebview } from '../../protocol/panel-messages';
-import type { ResultsStore } from './store';
+import type { ResultsSource } from './results-source';
 
 export interface SessionLog {
   info(message: string): void;
@@ -15,7 +15,7 @@ export interface SessionPorts {
   /** The model file's key in the store (its URI as a string) and how to name it to the user. */
   fileKey: string;
   fileLabel: string;
-  store: Pick<ResultsStore, 'get'>;
+  results: Pick<ResultsSource, 'get'>;
   /** Resolves false when the webview did not take the message (hidden or closed). */
   post(message: ToWebview): PromiseLike<boolean>;
   /** The file's spec hash now; undefined when it cannot be read or parsed. */
@@ -66,7 +66,7 @@ export class PanelSession {
   /** Posts the stored results, or why there are none. */
   async replay(): Promise<void> {
     const { fileKey, fileLabel } = this.ports;
-    const results = this.ports.store.get(fileKey);
+    const results = this.ports.results.get(fileKey);
     if (!results) {
       await this.post({ type: 'empty', fileKey, fileLabel, message: 'No results for this model yet. Run a check (or a study) on it and they appear here.' });
       return;
@@ -90,7 +90,7 @@ export class PanelSession {
   }
 
   private async apply(suggestionId: string): Promise<void> {
-    const results = this.ports.store.get(this.ports.fileKey);
+    const results = this.ports.results.get(this.ports.fileKey);
     const suggestion = results?.suggestions.find((s) => s.id === suggestionId);
     if (!results || !suggestion) {
       await this.post({ type: 'applyResult', suggestionId, ok: false, message: `Suggestion ${suggestionId} is not in the current results.` });

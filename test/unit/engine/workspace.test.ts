@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkRunOutputs, workspaceDir, workspaceOutput, WorkspaceError } from '../../../src/engine/workspace';
-import { writeResults, writeWorkspaceFile } from '../../../src/studies/store';
+import { writeResults, writeWorkspaceFile } from '../../../src/studies/resultsFiles';
 import type { Results } from '../../../src/protocol/results';
 
 describe('engine/workspace: .dynn is confined to the workspace', () => {

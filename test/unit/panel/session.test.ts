@@ -1,14 +1,14 @@
 import * as assert from 'assert';
 import type { ReportFormat, ToWebview } from '../../../src/protocol/panel-messages';
 import { PanelSession, SessionPorts } from '../../../src/panel/host/session';
-import { MemoryResultsStore } from '../../../src/panel/host/store';
+import { MemoryResults } from './memory-results';
 import type { Suggestion } from '../../../src/protocol/results';
 import { makeResults, SPEC_HASH } from './fixtures';
 
 const KEY = 'file:///w/m.dynn.yaml';
 
 function harness(opts: { hash?: string | undefined; hashThrows?: boolean; applyThrows?: string; confirm?: boolean; delivered?: boolean } = {}) {
-  const store = new MemoryResultsStore();
+  const store = new MemoryResults();
   const posted: ToWebview[] = [];
   const applied: Suggestion[] = [];
   const exported: ReportFormat[] = [];
@@ -18,7 +18,7 @@ function harness(opts: { hash?: string | undefined; hashThrows?: boolean; applyT
   const ports: SessionPorts = {
     fileKey: KEY,
     fileLabel: 'm.dynn.yaml',
-    store,
+    results: store,
     post: (m) => {
       posted.push(m);
       return Promise.resolve(opts.delivered ?? true);

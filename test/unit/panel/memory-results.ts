@@ -1,21 +1,9 @@
-// Where the results panel finds the latest Results of each model file. The panel keeps no results of its own:
-// after a reload or when it is hidden and shown again it asks the store, so nothing is recomputed.
-// Keys are model-file URIs as strings (`uri.toString()`). Persistence under `.dynn/results/` is the owner's
-// business; `MemoryResultsStore` is the in-process map such an owner can wrap or replace.
-import type { Results } from '../../protocol/results';
+// An in-memory ResultsSource for the panel's tests: the latest Results per key, and change listeners that are all
+// called even when one throws (as VS Code's EventEmitter does for the real store).
+import type { Disposable, ResultsSource } from '../../../src/panel/host/results-source';
+import type { Results } from '../../../src/protocol/results';
 
-export interface Disposable {
-  dispose(): void;
-}
-
-export interface ResultsStore {
-  get(fileKey: string): Results | undefined;
-  set(fileKey: string, results: Results): void;
-  /** Called with the key whose results changed. */
-  onDidChange(listener: (fileKey: string) => void): Disposable;
-}
-
-export class MemoryResultsStore implements ResultsStore {
+export class MemoryResults implements ResultsSource {
   private readonly byFile = new Map<string, Results>();
   private readonly listeners = new Set<(fileKey: string) => void>();
 

@@ -1,10 +1,10 @@
 import * as assert from 'assert';
-import { MemoryResultsStore } from '../../../src/panel/host/store';
+import { MemoryResults } from './memory-results';
 import { makeResults } from './fixtures';
 
-describe('panel MemoryResultsStore', () => {
+describe('panel MemoryResults', () => {
   it('keeps the latest results per file and tells listeners which file changed', () => {
-    const store = new MemoryResultsStore();
+    const store = new MemoryResults();
     const heard: string[] = [];
     const sub = store.onDidChange((k) => heard.push(k));
     const first = makeResults();
@@ -21,7 +21,7 @@ describe('panel MemoryResultsStore', () => {
   });
 
   it('still notifies every listener when one throws, then reports the failure', () => {
-    const store = new MemoryResultsStore();
+    const store = new MemoryResults();
     const heard: string[] = [];
     store.onDidChange(() => {
       throw new Error('boom');

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Results } from '../../../src/protocol/results';
-import { resultsFileName, resultsPath, writeFileAtomic, writeResults } from '../../../src/studies/store';
+import { resultsFileName, resultsPath, writeFileAtomic, writeResults } from '../../../src/studies/resultsFiles';
 
 function minimal(name: string, accuracy: number): Results {
   return { version: 1, model: { name }, clean: { accuracy } } as unknown as Results;
