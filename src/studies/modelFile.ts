@@ -2,7 +2,7 @@
 import { analyzeText } from '../modelfile';
 import { LIMITS } from '../modelfile/limits';
 import { LineIndex } from '../modelfile/lines';
-import type { ModelSpec } from '../modelfile/types';
+import type { Analysis, ModelSpec } from '../modelfile/types';
 import { errorCode, host } from '../protocol/host';
 
 /** The file cannot be checked: unreadable, or it has errors (the message lists them with line:column). */
@@ -45,7 +45,15 @@ export async function readModelFile(file: string, workspaceRoot: string): Promis
  * line:column, and named by its workspace-relative path. `file` is how messages name the file.
  */
 export function modelFromText(text: string, absolute: string, workspaceRoot: string, file: string): LoadedModelFile {
-  const analysis = analyzeText(text, { fileName: absolute });
+  return checkedModel(analyzeText(text, { fileName: absolute }), text, absolute, workspaceRoot, file);
+}
+
+/**
+ * The one way from an analysed model file to what a run needs (spec, hash, workspace-relative path): the CLI and the
+ * worker analyse the text first (modelFromText), the editor passes the analysis it already keeps for the document.
+ * A file with errors is refused with them listed at line:column.
+ */
+export function checkedModel(analysis: Analysis, text: string, absolute: string, workspaceRoot: string, file: string): LoadedModelFile {
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0 || analysis.spec === undefined || analysis.specHash === undefined) {
     const lines = new LineIndex(text);
@@ -54,7 +62,7 @@ export function modelFromText(text: string, absolute: string, workspaceRoot: str
       return `  ${file}:${at.line + 1}:${at.character + 1}: ${d.message} [${d.code}]`;
     });
     const more = errors.length > 10 ? [`  ... and ${errors.length - 10} more`] : [];
-    throw new ModelFileError(`${file}: the model has ${errors.length || 'unresolved'} error${errors.length === 1 ? '' : 's'}; fix ${errors.length === 1 ? 'it' : 'them'} first (dynn-lens validate shows all):\n${[...listed, ...more].join('\n')}`, file);
+    throw new ModelFileError(`${file}: the model has ${errors.length || 'unresolved'} error${errors.length === 1 ? '' : 's'}; fix ${errors.length === 1 ? 'it' : 'them'} first (the Problems view or 'dynn-lens validate' lists all):\n${[...listed, ...more].join('\n')}`, file);
   }
   const relative = host().path.relative(workspaceRoot, absolute).split(host().path.sep).join('/');
   return { spec: analysis.spec, specHash: analysis.specHash, file: relative, absolute };

@@ -1,6 +1,5 @@
 // The parameters of the worker's study jobs (src/worker/studyJobs.ts) as the editor builds them, and the reading
 // of their answers. One place, so a change of the job contract is one file to follow.
-import * as path from 'path';
 import { checkResults } from '../../protocol/results-check';
 import type { AttackResult, Results } from '../../protocol/results';
 import type { StudyName } from '../../protocol/study-names';
@@ -25,7 +24,7 @@ export interface CheckRequest {
  */
 function modelParams(target: ModelTarget, backend: string): ModelParams {
   return {
-    file: path.relative(target.folder.uri.fsPath, target.uri.fsPath).split(path.sep).join('/'),
+    file: target.file,
     workspaceRoot: target.folder.uri.fsPath,
     text: target.doc.getText(),
     backend,

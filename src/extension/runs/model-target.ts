@@ -4,6 +4,7 @@
 // and where.
 import * as vscode from 'vscode';
 import type { Analysis, ModelSpec } from '../../modelfile/types';
+import { checkedModel, ModelFileError } from '../../studies/modelFile';
 import type { DocumentAnalyses } from '../language/document-analyses';
 import { isModelDocument } from '../language/document-analyses';
 
@@ -14,6 +15,8 @@ export interface ModelTarget {
   analysis: Analysis;
   specHash: string;
   folder: vscode.WorkspaceFolder;
+  /** Path relative to the workspace folder, '/' separators: how the worker and the results name the file. */
+  file: string;
 }
 
 /** Errors a command shows as they are (no stack): the user can act on them. */
@@ -46,12 +49,12 @@ export async function resolveModelTarget(arg: unknown, analyses: DocumentAnalyse
   const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
   if (!folder) throw new UserError(`${doc.uri.fsPath} is outside the workspace; open its folder so weights and results have a .dynn/ folder to live in`);
   const { analysis } = analyses.get(doc);
-  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
-  if (!analysis.spec || errors.length > 0) {
-    const first = errors[0];
-    const where = first ? ` (first: line ${doc.positionAt(first.span.start).line + 1}: ${first.message})` : '';
-    throw new UserError(`${vscode.workspace.asRelativePath(doc.uri)} has ${Math.max(1, errors.length)} error(s) to fix before it can be checked${where}`);
+  try {
+    const model = checkedModel(analysis, doc.getText(), doc.uri.fsPath, folder.uri.fsPath, vscode.workspace.asRelativePath(doc.uri));
+    return { doc, uri: doc.uri, spec: model.spec, analysis, specHash: model.specHash, folder, file: model.file };
+  } catch (err) {
+    // The same refusal, with the same line:column list, as the CLI's; the Problems view has them all.
+    if (err instanceof ModelFileError) throw new UserError(err.message);
+    throw err;
   }
-  if (analysis.specHash === undefined) throw new UserError(`${vscode.workspace.asRelativePath(doc.uri)} could not be hashed; see DyNN: Show Log`);
-  return { doc, uri: doc.uri, spec: analysis.spec, analysis, specHash: analysis.specHash, folder };
 }
