@@ -50,7 +50,7 @@ export interface CheckOptions {
   samples?: number;
   /** Attack seed; default checks.seed. */
   seed?: number;
-  /** Backend preference (auto, tensorflow-gpu, tensorflow, wasm, cpu); default keeps the active one or auto. */
+  /** Backend preference (auto, tensorflow-gpu, webgpu, tensorflow, wasm, cpu); default keeps the active one or auto. */
   backend?: string;
   studies?: readonly StudyName[];
   /** Evaluate the paper's findings (study --paper). */
