@@ -288,6 +288,11 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   }
 }
 
+/** False on WebGPU, whose reads in Node are asynchronous only (its synchronous read needs a browser canvas). */
+export function readsSynchronously(): boolean {
+  return tf.getBackend() !== 'webgpu';
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
