@@ -7,9 +7,12 @@ import * as path from 'path';
 import { describeAdapter, gpuApiFor, summarizeAdapter } from '../../../src/engine/webgpu';
 import { child } from './child';
 import { gpuChild, requireWebGpuAdapter } from './webgpuChild';
-import { PARITY_EPS, PARITY_STEPS, type ParityRun } from './webgpuParity';
+import { PARITY_EPS, PARITY_STEPS, type ParityRun, type TrainParity } from './webgpuParity';
 
 const OUT = path.join(__dirname, '..', '..', '..');
+const STUDIES = JSON.stringify(path.join(OUT, 'src', 'studies', 'check'));
+const HELPERS = JSON.stringify(path.join(OUT, 'test', 'unit', 'studies', 'helpers'));
+const FIXTURE = JSON.stringify(path.join(OUT, 'test', 'fixtures', 'tiny-mnist'));
 const LIMITS = { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 27 };
 
 describe('engine/webgpu: adapter verdict', () => {
@@ -127,15 +130,53 @@ describe('engine/webgpu on this machine\'s adapter (SwiftShader here; child proc
     assert.ok(Math.abs(gpu.robustCorrect - wasm.robustCorrect) <= 1, `robust correct: wasm ${wasm.robustCorrect}, webgpu ${gpu.robustCorrect}`);
   });
 
+  it('training on WebGPU gives the weights and loss that training on WASM gives (one epoch, same seed)', () => {
+    const parity = JSON.stringify(path.join(__dirname, 'webgpuParity'));
+    const run = gpuChild(`const p = require(${parity});
+      await backend.initBackend({ preference: 'wasm', wasmThreads: 1 });
+      const wasm = await p.parityTrain();
+      await backend.initBackend({ preference: 'webgpu' });
+      const webgpu = await p.parityTrain();
+      console.log(JSON.stringify({ wasm, webgpu }));`);
+    assert.strictEqual(run.status, 0, run.stderr + JSON.stringify(run.result));
+    const wasm = run.result.wasm as TrainParity;
+    const gpu = run.result.webgpu as TrainParity;
+    assert.deepStrictEqual([wasm.backend, gpu.backend], ['wasm', 'webgpu']);
+    assert.ok(Math.abs((wasm.epochLoss[0] ?? NaN) - (gpu.epochLoss[0] ?? NaN)) <= 1e-4, `loss wasm ${wasm.epochLoss[0]}, webgpu ${gpu.epochLoss[0]}`);
+    wasm.weights.forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - (gpu.weights[i]?.[j] ?? NaN)) <= 1e-4, `weight ${i}[${j}]: wasm ${v}, webgpu ${gpu.weights[i]?.[j]}`)));
+  });
+
+  it('every attack kind and study of a check runs on WebGPU and gives the WASM run\'s figures (same cached weights)', () => {
+    const run = gpuChild(`const { runCheck } = require(${STUDIES});
+      const { checkResults } = require(${JSON.stringify(path.join(OUT, 'src', 'protocol', 'results-check'))});
+      const { tinyAnalysis, tempWorkspace } = require(${HELPERS});
+      const text = require(${FIXTURE}).tinyMnistModel({ name: 'all', threshold: 0.5, epochs: 1, samples: 8, pgdEps: [0.1], slowdown: true });
+      const ws = tempWorkspace(text);
+      try {
+        const { spec, specHash } = tinyAnalysis(text);
+        const input = { spec, specHash, file: ws.file, workspaceRoot: ws.root };
+        const options = { studies: ['transfer', 'efficiency', 'sweep'], findings: true };
+        const pick = (r) => ({ backend: r.provenance.backend, reason: r.provenance.backendReason, clean: r.clean, attacks: r.attacks.map((a) => [a.id, a.robustAccuracy]),
+          transfer: r.transfer.map((t) => t.matrix), efficiency: r.efficiency.length, sweeps: r.sweeps.length, findings: r.findings.map((f) => f.id), problems: checkResults(JSON.parse(JSON.stringify(r))) });
+        const wasm = pick(await runCheck(input, { ...options, backend: 'wasm' }));
+        const webgpu = pick(await runCheck(input, { ...options, backend: 'webgpu' }));
+        console.log(JSON.stringify({ wasm, webgpu }));
+      } finally { ws.cleanup(); }`);
+    assert.strictEqual(run.status, 0, run.stderr + JSON.stringify(run.result));
+    const { wasm, webgpu } = run.result as Record<string, Record<string, unknown>>;
+    assert.strictEqual(webgpu?.backend, 'webgpu');
+    assert.match(String(webgpu?.reason), /^webgpu requested \(/);
+    assert.deepStrictEqual(webgpu?.problems, []);
+    assert.deepStrictEqual((webgpu?.attacks as unknown[]).map((a) => (a as unknown[])[0]), ['pgd@0.1', 'hijack@0.2', 'slowdown@0.2']);
+    for (const key of ['clean', 'attacks', 'transfer', 'efficiency', 'sweeps', 'findings']) assert.deepStrictEqual(webgpu?.[key], wasm?.[key], key);
+  });
+
   it('a device lost mid-check moves the check to the next backend, says so, and every figure equals a WASM run', () => {
-    const studies = JSON.stringify(path.join(OUT, 'src', 'studies', 'check'));
     const webgpu = JSON.stringify(path.join(OUT, 'src', 'engine', 'webgpu'));
-    const helpers = JSON.stringify(path.join(OUT, 'test', 'unit', 'studies', 'helpers'));
-    const fixture = JSON.stringify(path.join(OUT, 'test', 'fixtures', 'tiny-mnist'));
-    const run = gpuChild(`const { runCheck } = require(${studies});
+    const run = gpuChild(`const { runCheck } = require(${STUDIES});
       const { loseWebGpuDevice } = require(${webgpu});
-      const { tinyAnalysis, tempWorkspace } = require(${helpers});
-      const text = require(${fixture}).tinyMnistModel({ name: 'lost', threshold: 0.5, epochs: 1, samples: 12, pgdEps: [0.1] });
+      const { tinyAnalysis, tempWorkspace } = require(${HELPERS});
+      const text = require(${FIXTURE}).tinyMnistModel({ name: 'lost', threshold: 0.5, epochs: 1, samples: 12, pgdEps: [0.1] });
       const ws = tempWorkspace(text);
       try {
         const { spec, specHash } = tinyAnalysis(text);

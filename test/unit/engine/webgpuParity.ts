@@ -7,6 +7,7 @@ import { attack } from '../../../src/attacks/attack';
 import { exitDecider } from '../../../src/attacks/policy';
 import { policyFromSpec } from '../../../src/engine/policy';
 import { buildModel, type Network } from '../../../src/engine/network';
+import { trainModel } from '../../../src/engine/train';
 import { randomBatchNormStats, specFrom, TINY_YAML } from './helpers';
 
 export const PARITY_SAMPLES = 12;
@@ -57,4 +58,22 @@ export async function parityRun(model: Network): Promise<ParityRun> {
   };
   tf.dispose([x, y, adv.xAdv]);
   return result;
+}
+
+export interface TrainParity {
+  backend: string;
+  epochLoss: number[];
+  weights: number[][];
+}
+
+/** Trains the tiny model for one epoch on 24 seeded samples (batch 8) on the active backend. */
+export async function parityTrain(): Promise<TrainParity> {
+  const spec = specFrom(TINY_YAML);
+  const x = tf.randomUniform([24, 8, 8, 1], 0, 1, 'float32', 9);
+  const y = tf.tensor1d(Array.from({ length: 24 }, (_, i) => i % 3), 'int32');
+  const { model, metrics } = await trainModel({ ...spec, train: { ...spec.train, epochs: 1, batchSize: 8 } }, { train: { x, y, description: 'seeded' } });
+  const weights = await Promise.all(model.weights.map(async (w) => Array.from(await w.variable.data())));
+  model.dispose();
+  tf.dispose([x, y]);
+  return { backend: tf.getBackend(), epochLoss: metrics.epochLoss, weights };
 }
