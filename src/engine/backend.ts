@@ -141,7 +141,10 @@ export async function probeBackends(options: BackendOptions = {}): Promise<Backe
       : backends.hasCudaDevice()
         ? { name: 'tensorflow-gpu', available: true, note: 'CUDA' }
         : { name: 'tensorflow-gpu', available: false, note: 'no CUDA device' },
-    await probeWebGpuBackend(search),
+    // Dawn is a 50 MB native library that starts the GPU driver: loaded only when WebGPU may be chosen.
+    options.preference === undefined || options.preference === 'auto' || options.preference === 'webgpu'
+      ? await probeWebGpuBackend(search)
+      : { name: 'webgpu', available: false, note: `webgpu not probed (${options.preference} requested)` },
     nodePath === undefined
       ? { name: 'tensorflow', available: false, note: 'tfjs-node not installed' }
       : { name: 'tensorflow', available: true, note: 'native TensorFlow on the CPU' },
