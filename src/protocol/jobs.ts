@@ -58,7 +58,7 @@ export interface CheckParams extends ModelParams {
 }
 
 export interface InfoParams {
-  /** Backend preference ('auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'); default 'auto'. */
+  /** Backend preference ('auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'); default 'auto'. */
   backend?: string;
   /** Start the backend (loads TF.js, ~1 s). When false only cheap probes run. Default true. */
   activate?: boolean;
