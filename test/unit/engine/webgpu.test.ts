@@ -3,7 +3,11 @@
 // `auto` take a software adapter, a forced webgpu without an adapter is a clear error, a tiny model gives the same
 // figures as on WASM, and a device lost mid-check moves the run to the next backend without losing a figure.
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { tinyMnistModel } from '../../fixtures/tiny-mnist';
 import { describeAdapter, gpuApiFor, summarizeAdapter } from '../../../src/engine/webgpu';
 import { child } from './child';
 import { gpuChild, requireWebGpuAdapter } from './webgpuChild';
@@ -66,6 +70,24 @@ describe('engine/webgpu: a forced webgpu with no adapter (child process, Vulkan 
     const auto = run.result.auto as { name: string; reason: string };
     assert.strictEqual(auto.name, 'wasm');
     assert.match(auto.reason, /no WebGPU adapter: Dawn found no Vulkan device/);
+  });
+
+  it('the CLI says so and exits 2 before any work, naming the fix', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynn-webgpu-cli-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'm.dynn.yaml'), tinyMnistModel({ name: 'm', threshold: 0.5, epochs: 1, samples: 4, pgdEps: [0.1] }));
+      const run = spawnSync(process.execPath, [path.join(OUT, 'src', 'cli', 'main.js'), 'check', 'm.dynn.yaml', '--backend', 'webgpu'], {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, VK_ICD_FILENAMES: path.join(dir, 'no-such-icd.json'), LD_LIBRARY_PATH: '' },
+      });
+      assert.strictEqual(run.status, 2, run.stderr);
+      assert.match(run.stderr, /dynn-lens check: webgpu requested but unavailable: no WebGPU adapter: .*Install GPU Backend/);
+      assert.deepStrictEqual(fs.readdirSync(dir), ['m.dynn.yaml'], 'nothing was trained or written');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
