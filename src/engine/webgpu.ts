@@ -138,6 +138,8 @@ function guardReads(backend: tf.KernelBackend): void {
  * it on its own; a device lost earlier in this process is replaced by a new one.
  */
 export async function activateWebGpu(searchPaths: readonly string[] = []): Promise<{ note: string; adapter: GpuAdapterSummary; versions: Record<string, string> }> {
+  // An adapter hands out one device: after a loss, a new device needs a new adapter.
+  if (failureIsLoss) adapterFound = undefined;
   const probe = await probeWebGpu(searchPaths);
   if (!probe.found || adapterFound === undefined) throw new Error(probe.found ? 'no WebGPU adapter' : probe.why);
   const pkg = '@tensorflow/tfjs-backend-webgpu';

@@ -193,6 +193,24 @@ describe('engine/webgpu on this machine\'s adapter (SwiftShader here; child proc
     for (const key of ['clean', 'attacks', 'transfer', 'efficiency', 'sweeps', 'findings']) assert.deepStrictEqual(webgpu?.[key], wasm?.[key], key);
   });
 
+  it('after a lost device every read fails loudly, and asking for webgpu again starts a new device', () => {
+    const webgpu = JSON.stringify(path.join(OUT, 'src', 'engine', 'webgpu'));
+    const run = gpuChild(`const w = require(${webgpu});
+      await backend.initBackend({ preference: 'webgpu' });
+      const before = Array.from(await tf.add(tf.tensor([1, 2]), 1).data());
+      w.loseWebGpuDevice();
+      let failed;
+      try { await tf.add(tf.tensor([1, 2]), 1).data(); failed = 'read succeeded'; } catch (e) { failed = e.name + ': ' + e.message; }
+      const again = await backend.initBackend({ preference: 'webgpu' });
+      const after = Array.from(await tf.add(tf.tensor([1, 2]), 2).data());
+      console.log(JSON.stringify({ before, failed, again: again.name, after }));`);
+    assert.strictEqual(run.status, 0, run.stderr + JSON.stringify(run.result));
+    assert.deepStrictEqual(run.result.before, [2, 3]);
+    assert.match(String(run.result.failed), /^WebGpuFailure: WebGPU (device lost \(destroyed|read failed).*the webgpu backend cannot continue$/);
+    assert.strictEqual(run.result.again, 'webgpu');
+    assert.deepStrictEqual(run.result.after, [3, 4]);
+  });
+
   it('a device lost mid-check moves the check to the next backend, says so, and every figure equals a WASM run', () => {
     const webgpu = JSON.stringify(path.join(OUT, 'src', 'engine', 'webgpu'));
     const run = gpuChild(`const { runCheck } = require(${STUDIES});
