@@ -1,6 +1,6 @@
 // Four bundles: the extension (Node, `vscode` external), the worker and the CLI (Node, TF.js inside,
 // tfjs-node* external because their native binding is found relative to their own package folder),
-// and the webview script (browser).
+// and the webview script (browser). WebGPU packages stay external too (see nodeExternals).
 'use strict';
 const path = require('path');
 const fs = require('fs');
@@ -9,6 +9,10 @@ const nodeExternals = {
   vscode: 'commonjs vscode',
   '@tensorflow/tfjs-node': 'commonjs @tensorflow/tfjs-node',
   '@tensorflow/tfjs-node-gpu': 'commonjs @tensorflow/tfjs-node-gpu',
+  // WebGPU (Dawn's native binding, ~51 MB) is installed into the extension's storage by "Install GPU Backend" and
+  // loaded at run time by src/platform/node/backends.ts; it never goes into a bundle or the VSIX.
+  webgpu: 'commonjs webgpu',
+  '@tensorflow/tfjs-backend-webgpu': 'commonjs @tensorflow/tfjs-backend-webgpu',
 };
 
 /** Copies the WASM backend's binaries beside the bundles; src/engine/backend.ts points setWasmPaths here. */

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { CancelToken, DifferentiableModel, Progress } from '../engine/types';
 import type { Norm } from '../modelfile/types';
 import { frozenForwardFor } from '../engine/attackForward';
+import { readsSynchronously } from '../engine/backend';
 import { type Objective, objectiveNeeds } from './losses';
 import { ascentDirection, projectAndClip, projectDelta, randomInBall } from './projection';
 import { host } from '../protocol/host';
@@ -57,6 +58,16 @@ export async function ascend(
   const frozen = frozenForwardFor(model, objectiveNeeds(objective, model.exitNames.length));
   const forward = frozen === undefined ? (xv: tf.Tensor) => model.forwardAll(xv) : (xv: tf.Tensor) => frozen.forward(xv);
   const valueOf = (xv: tf.Tensor): tf.Tensor1D => objective(forward(xv), y);
+  // An objective that reads back mid-gradient makes its choice first where the backend cannot read synchronously.
+  const prepareFor = async (input: () => tf.Tensor): Promise<void> => {
+    if (objective.prepare === undefined || readsSynchronously()) return;
+    const out = tf.tidy(() => forward(input()) as unknown as tf.TensorContainerObject) as unknown as ReturnType<typeof forward>;
+    try {
+      await objective.prepare(out);
+    } finally {
+      tf.dispose([...out.exits, ...out.gates]);
+    }
+  };
   // tf.grad refuses a function with no path from its input; "+ 0 * sum(input)" makes a constant objective
   // yield a zero gradient (which the health counters then report) instead of an exception.
   const scalarOf = (input: tf.Tensor, perSample: tf.Tensor1D, reduce: 'sum' | 'mean'): tf.Scalar =>
@@ -100,6 +111,7 @@ export async function ascend(
       for (let s = 0; s < p.steps; s++) {
         p.cancel?.throwIfCancelled();
         const start: tf.Tensor = current;
+        await prepareFor(() => (p.universal ? tf.clipByValue(tf.add(x, start), range[0], range[1]) : start));
         const [next, g] = tf.tidy(() => {
           if (p.universal) {
             const grad = tf.grad((d: tf.Tensor) => scalarOf(d, valueOf(tf.clipByValue(tf.add(x, d), range[0], range[1])), 'mean'))(start);
@@ -121,6 +133,7 @@ export async function ascend(
       const candidate = p.universal ? tf.tidy(() => tf.clipByValue(tf.add(x, delta), range[0], range[1])) : delta;
       let value: tf.Tensor1D;
       try {
+        await prepareFor(() => candidate);
         value = tf.tidy(() => valueOf(candidate));
       } catch (error) {
         // `current` still holds delta (disposed by the outer handler); the clipped copy is ours to drop.

@@ -45,6 +45,12 @@ export function exitProbabilities(exits: readonly tf.Tensor2D[]): tf.Tensor2D[] 
 export interface Objective {
   (outputs: MultiExitOutputs, y: tf.Tensor1D): tf.Tensor1D;
   needs?: (exitCount: number) => ForwardNeeds;
+  /**
+   * For objectives that read values back mid-gradient (the policy's choice of exit): makes that choice ahead of the
+   * next evaluation, on the same iterate, reading asynchronously. The attack calls it on backends that cannot read
+   * synchronously (WebGPU); the next evaluation uses the prepared choice once.
+   */
+  prepare?: (outputs: MultiExitOutputs) => Promise<void>;
 }
 
 function withNeeds(f: (outputs: MultiExitOutputs, y: tf.Tensor1D) => tf.Tensor1D, needs: (exitCount: number) => ForwardNeeds): Objective {
@@ -73,9 +79,10 @@ export const summedObjective: Objective = withNeeds((out, y) => summedExitLoss(e
 
 /** CE at the exit the policy picks on the current iterate's probabilities (the choice itself has no gradient). */
 export function takenObjective(policy: ExitDecider): Objective {
-  return withNeeds((out, y) => {
-    const probs = exitProbabilities(out.exits);
-    const taken = policy(probs);
+  let prepared: Int32Array | undefined;
+  const objective = withNeeds((out, y) => {
+    const taken = prepared ?? policy(exitProbabilities(out.exits));
+    prepared = undefined;
     if (taken.length !== y.shape[0]) {
       throw new Error(`exit policy returned ${taken.length} decisions for a batch of ${y.shape[0]}`);
     }
@@ -86,6 +93,15 @@ export function takenObjective(policy: ExitDecider): Objective {
     }
     return takenExitLoss(exitCrossEntropies(out.exits, y), taken);
   }, allExits);
+  const prepare = async (out: MultiExitOutputs): Promise<void> => {
+    const probs = tf.tidy(() => exitProbabilities(out.exits));
+    try {
+      prepared = policy.decideAsync === undefined ? policy(probs) : await policy.decideAsync(probs);
+    } finally {
+      tf.dispose(probs);
+    }
+  };
+  return Object.assign(objective, { prepare });
 }
 
 /**

@@ -6,11 +6,19 @@ import type { ExitDecider } from './types';
 
 /** An ExitDecider that replays `config` on the current softmax outputs (reads back batch x classes per exit). */
 export function exitDecider(config: PolicyConfig): ExitDecider {
-  return (probsPerExit: readonly tf.Tensor2D[]): Int32Array => {
+  const classesOf = (probsPerExit: readonly tf.Tensor2D[]): number => {
     const first = probsPerExit[0];
     if (first === undefined) throw new Error('exit policy: no exit probabilities given');
-    const classes = first.shape[1];
-    const probs = probsPerExit.map((p) => p.dataSync() as Float32Array);
+    return first.shape[1];
+  };
+  const decide = (probsPerExit: readonly tf.Tensor2D[]): Int32Array => {
+    const classes = classesOf(probsPerExit);
+    return replayPolicy(config, probsPerExit.map((p) => p.dataSync() as Float32Array), classes).exitIndex;
+  };
+  const decideAsync = async (probsPerExit: readonly tf.Tensor2D[]): Promise<Int32Array> => {
+    const classes = classesOf(probsPerExit);
+    const probs = await Promise.all(probsPerExit.map((p) => p.data() as Promise<Float32Array>));
     return replayPolicy(config, probs, classes).exitIndex;
   };
+  return Object.assign(decide, { decideAsync });
 }

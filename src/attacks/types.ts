@@ -13,7 +13,10 @@ export type AttackConfig = Omit<AttackSpec, 'id' | 'eps' | 'path'> & {
  * Decision of the exit policy on the current probabilities: for each sample the index (into exitNames) of the
  * exit that answers. `probsPerExit[k]` is [batch, classes] softmax of exit k, final last.
  */
-export type ExitDecider = (probsPerExit: readonly tf.Tensor2D[]) => Int32Array;
+export type ExitDecider = ((probsPerExit: readonly tf.Tensor2D[]) => Int32Array) & {
+  /** The same decision, reading the probabilities asynchronously (WebGPU cannot read synchronously in Node). */
+  decideAsync?: (probsPerExit: readonly tf.Tensor2D[]) => Promise<Int32Array>;
+};
 
 export interface AttackOptions {
   /** Seeds the random start (restart r uses seed + r). */

@@ -1,16 +1,20 @@
-// The only place that picks a TF.js backend. Order: tfjs-node-gpu (CUDA) -> tfjs-node -> WASM (SIMD) -> pure-JS
-// cpu, overridable by a preference (setting `dynn.backend`, CLI `--backend`). The decision itself is a pure
-// function over probe results so every branch is unit-tested without the native packages.
+// The only place that picks a TF.js backend. Order: tfjs-node-gpu (CUDA, when TensorFlow sees the GPU) -> WebGPU
+// (Dawn) on a hardware adapter -> tfjs-node -> WASM (SIMD) -> pure-JS cpu, overridable by a preference (setting
+// `dynn.backend`, CLI `--backend`). `auto` never picks a software WebGPU adapter (SwiftShader, llvmpipe: correct
+// but slower than WASM); a forced `webgpu` may, and says so. The decision itself is a pure function over probe
+// results so every branch is unit-tested without the native packages.
 import * as tf from '@tensorflow/tfjs';
 import { host } from '../protocol/host';
+import type { GpuAdapterSummary } from '../protocol/jobs';
 import type { BackendInfo } from './types';
 import { installWasmKernels } from './wasmKernels';
+import { activateWebGpu, describeAdapter, probeWebGpu } from './webgpu';
 
 export type BackendName = BackendInfo['name'];
 export type BackendPreference = 'auto' | Exclude<BackendName, 'webgl'>;
 
 /** Node backends in the order they are tried. */
-export const BACKEND_ORDER: readonly Exclude<BackendName, 'webgl'>[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+export const BACKEND_ORDER: readonly Exclude<BackendName, 'webgl'>[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
 
 /** What is known about one backend before (or after) trying it. */
 export interface BackendProbe {
@@ -18,6 +22,10 @@ export interface BackendProbe {
   available: boolean;
   /** Why it is unavailable ("tfjs-node-gpu not installed", "no CUDA device"), or a note when available. */
   note: string;
+  /** A software (or fallback) WebGPU adapter: usable when asked for by name, never picked by `auto`. */
+  software?: boolean;
+  /** The WebGPU adapter found, for webgpu. */
+  adapter?: GpuAdapterSummary;
 }
 
 export interface BackendChoice {
@@ -31,6 +39,8 @@ const ALIASES: Record<string, BackendPreference> = {
   'tfjs-node-gpu': 'tensorflow-gpu',
   gpu: 'tensorflow-gpu',
   cuda: 'tensorflow-gpu',
+  webgpu: 'webgpu',
+  dawn: 'webgpu',
   tensorflow: 'tensorflow',
   'tfjs-node': 'tensorflow',
   node: 'tensorflow',
@@ -43,12 +53,21 @@ export function parseBackendPreference(value: string | undefined): BackendPrefer
   if (value === undefined || value.trim() === '') return 'auto';
   const found = ALIASES[value.trim().toLowerCase()];
   if (found === undefined) {
-    throw new Error(`Unknown backend "${value}": expected one of auto, tensorflow-gpu, tensorflow, wasm, cpu.`);
+    throw new Error(`Unknown backend "${value}": expected one of auto, tensorflow-gpu, webgpu, tensorflow, wasm, cpu.`);
   }
   return found;
 }
 
-/** Pure decision: the first available backend in order, or the preferred one when it is available. */
+/** A forced backend that cannot run, where falling back would hide that the user's request was not honoured. */
+export class BackendUnavailableError extends Error {
+  override readonly name = 'BackendUnavailableError';
+}
+
+/**
+ * Pure decision: the first available backend in order, or the preferred one when it is available. A forced
+ * webgpu without an adapter is an error (the user asked for a GPU; quietly running on the CPU would mislead);
+ * other forced backends fall back down the order and say so.
+ */
 export function chooseBackend(probes: readonly BackendProbe[], preference: BackendPreference): BackendChoice {
   const byName = new Map(probes.map((p) => [p.name, p]));
   const notes: string[] = [];
@@ -57,12 +76,21 @@ export function chooseBackend(probes: readonly BackendProbe[], preference: Backe
     if (wanted?.available) {
       return { name: preference, reason: `${preference} requested${wanted.note ? ` (${wanted.note})` : ''}` };
     }
+    if (preference === 'webgpu') {
+      throw new BackendUnavailableError(
+        `webgpu requested but unavailable: ${wanted?.note ?? 'not probed'}. Install it with "DyNN: Install GPU Backend" (or dynn-lens install-gpu), or set the backend to auto.`,
+      );
+    }
     notes.push(`${preference} requested but unavailable (${wanted?.note ?? 'not probed'})`);
   }
   for (const name of BACKEND_ORDER) {
     if (preference !== 'auto' && name === preference) continue;
     const probe = byName.get(name);
     if (probe === undefined) continue;
+    if (probe.available && probe.software === true) {
+      notes.push(`webgpu: ${probe.note}, not picked by auto (set the backend to webgpu to use it)`);
+      continue;
+    }
     if (probe.available) {
       notes.push(probe.note ? `${name}: ${probe.note}` : name);
       return { name, reason: notes.join('; ') };
@@ -100,8 +128,8 @@ export function wasmThreadsFromEnv(value: string | undefined, cores: number): nu
   return n;
 }
 
-/** Cheap checks that need no native code: is each package there, is there a device. */
-export function probeBackends(options: BackendOptions = {}): BackendProbe[] {
+/** Cheap checks: is each package there, is there a device; WebGPU asks Dawn for its adapter (no device is made). */
+export async function probeBackends(options: BackendOptions = {}): Promise<BackendProbe[]> {
   const search = options.searchPaths ?? [];
   const backends = host().backends;
   const gpuPath = backends.resolvePackage(NODE_PACKAGES['tensorflow-gpu'], search);
@@ -113,6 +141,10 @@ export function probeBackends(options: BackendOptions = {}): BackendProbe[] {
       : backends.hasCudaDevice()
         ? { name: 'tensorflow-gpu', available: true, note: 'CUDA' }
         : { name: 'tensorflow-gpu', available: false, note: 'no CUDA device' },
+    // Dawn is a 50 MB native library that starts the GPU driver: loaded only when WebGPU may be chosen.
+    options.preference === undefined || options.preference === 'auto' || options.preference === 'webgpu'
+      ? await probeWebGpuBackend(search)
+      : { name: 'webgpu', available: false, note: `webgpu not probed (${options.preference} requested)` },
     nodePath === undefined
       ? { name: 'tensorflow', available: false, note: 'tfjs-node not installed' }
       : { name: 'tensorflow', available: true, note: 'native TensorFlow on the CPU' },
@@ -121,6 +153,13 @@ export function probeBackends(options: BackendOptions = {}): BackendProbe[] {
       : { name: 'wasm', available: true, note: '' },
     { name: 'cpu', available: true, note: 'pure JavaScript' },
   ];
+}
+
+/** The webgpu probe: the adapter named, software adapters marked, or why there is none. */
+async function probeWebGpuBackend(searchPaths: readonly string[]): Promise<BackendProbe> {
+  const found = await probeWebGpu(searchPaths);
+  if (!found.found) return { name: 'webgpu', available: false, note: found.why };
+  return { name: 'webgpu', available: true, note: describeAdapter(found.adapter), software: found.adapter.software, adapter: found.adapter };
 }
 
 let current: BackendInfo | undefined;
@@ -135,7 +174,11 @@ function versions(extra: Record<string, string>): Record<string, string> {
 }
 
 /** Loads and activates one backend; throws with a short reason on failure. */
-async function activate(name: Exclude<BackendName, 'webgl'>, options: BackendOptions): Promise<{ note: string; versions: Record<string, string> }> {
+async function activate(name: Exclude<BackendName, 'webgl'>, options: BackendOptions): Promise<{ note: string; versions: Record<string, string>; adapter?: GpuAdapterSummary }> {
+  if (name === 'webgpu') {
+    const started = await activateWebGpu(options.searchPaths ?? []);
+    return { note: started.note, versions: versions(started.versions), adapter: started.adapter };
+  }
   if (name === 'tensorflow-gpu' || name === 'tensorflow') {
     const pkg = NODE_PACKAGES[name];
     const resolved = host().backends.resolvePackage(pkg, options.searchPaths ?? []);
@@ -143,6 +186,11 @@ async function activate(name: Exclude<BackendName, 'webgl'>, options: BackendOpt
     const mod = host().backends.load(resolved) as { version?: Record<string, string> };
     if (!(await tf.setBackend('tensorflow'))) throw new Error(`${pkg} loaded but its backend did not start`);
     await tf.ready();
+    // TensorFlow 2.9 needs CUDA 11.2: on a CUDA 12 machine it finds no libcudart.so.11.0 and silently runs on the
+    // CPU (tfjs#8362). tfjs-node's backend says whether TensorFlow placed ops on a GPU.
+    if (name === 'tensorflow-gpu' && (tf.backend() as { isUsingGpuDevice?: unknown }).isUsingGpuDevice === false) {
+      throw new Error(`${pkg} loaded but TensorFlow sees no GPU (it needs CUDA 11.2 and cuDNN 8.1; with another CUDA it runs on the CPU)`);
+    }
     return { note: name === 'tensorflow-gpu' ? 'CUDA' : 'native TensorFlow', versions: versions({ [pkg]: mod.version?.['tfjs-node'] ?? 'unknown' }) };
   }
   if (name === 'wasm') {
@@ -214,7 +262,7 @@ function threadCountNote(threads: number): string {
  * error and the choice is made again, so the reason always names every backend that was passed over and why.
  */
 export async function initBackend(options: BackendOptions = {}): Promise<BackendInfo> {
-  const probes = probeBackends(options);
+  const probes = await probeBackends(options);
   for (const probe of probes) {
     if (options.exclude?.includes(probe.name)) {
       probe.available = false;
@@ -229,15 +277,23 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
       const probe = probes.find((p) => p.name === choice.name);
       if (probe !== undefined) probe.note = started.note;
       const final = chooseBackend(probes, preference);
-      current = { name: final.name, reason: final.reason, versions: started.versions };
+      current = { name: final.name, reason: final.reason, versions: started.versions, ...(started.adapter ? { adapter: started.adapter } : {}) };
       return current;
     } catch (err) {
       const probe = probes.find((p) => p.name === choice.name);
       if (probe === undefined) throw err;
+      if (preference === 'webgpu' && choice.name === 'webgpu') {
+        throw new BackendUnavailableError(`webgpu requested but it failed to start on ${probe.note}: ${errorMessage(err)}`);
+      }
       probe.available = false;
       probe.note = `${choice.name} failed to start: ${errorMessage(err)}`;
     }
   }
+}
+
+/** False on WebGPU, whose reads in Node are asynchronous only (its synchronous read needs a browser canvas). */
+export function readsSynchronously(): boolean {
+  return tf.getBackend() !== 'webgpu';
 }
 
 export function errorMessage(err: unknown): string {
@@ -254,7 +310,7 @@ export function isOutOfMemory(err: unknown): boolean {
 /** Failures of the backend itself (missing kernel, crashed native or WASM code): another backend may work. */
 export function isBackendFailure(err: unknown): boolean {
   const text = errorMessage(err);
-  return /not registered for backend|RuntimeError|Aborted\(|CUDA|cuDNN|CUBLAS|WebGL|backend/i.test(text) || (err instanceof Error && err.name === 'RuntimeError');
+  return /not registered for backend|RuntimeError|Aborted\(|CUDA|cuDNN|CUBLAS|WebGL|WebGPU|device lost|backend/i.test(text) || (err instanceof Error && (err.name === 'RuntimeError' || err.name === 'WebGpuFailure'));
 }
 
 export interface FallbackOptions {

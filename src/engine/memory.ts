@@ -41,6 +41,32 @@ export function availableBytes(backend: BackendInfo['name'] | undefined, freeHos
   return backend === 'wasm' ? Math.min(WASM_ADDRESSABLE_BYTES, host) : host;
 }
 
+/**
+ * WebGPU binds every tensor as one storage buffer, which may not exceed the adapter's maxStorageBufferBindingSize
+ * (nor maxBufferSize); WebGPU does not tell how much device memory there is. So the rule for a batch on WebGPU:
+ * the widest layer output of the batch, times CONV_PATCH_EXPANSION (tfjs-backend-webgpu may unfold a 3x3 conv's
+ * input into patches, 9 values per output value), in float32, must fit one binding. Memory beyond that is caught
+ * by the out-of-memory fallback, which halves the batch.
+ */
+export const CONV_PATCH_EXPANSION = 9;
+
+/** The largest batch whose widest tensor fits one WebGPU storage binding of `bindingBytes` (at least 1). */
+export function maxBatchForBinding(spec: ModelSpec, bindingBytes: number): number {
+  const widest = computeCost(spec).layers.reduce((m, l) => Math.max(m, l.outShape.reduce((p, d) => p * d, 1)), 1);
+  return Math.max(1, Math.floor(bindingBytes / (widest * CONV_PATCH_EXPANSION * BYTES_PER_FLOAT)));
+}
+
+/** The batch to use on `backend`: `batchSize`, capped on WebGPU by its adapter's binding limit (see above). */
+export function batchForBackend(spec: ModelSpec, batchSize: number, backend: BackendInfo | undefined): { batchSize: number; note?: string } {
+  const adapter = backend?.name === 'webgpu' ? backend.adapter : undefined;
+  if (adapter === undefined) return { batchSize };
+  const binding = Math.min(adapter.maxStorageBufferBindingSize, adapter.maxBufferSize);
+  if (!(binding > 0)) return { batchSize };
+  const cap = maxBatchForBinding(spec, binding);
+  if (batchSize <= cap) return { batchSize };
+  return { batchSize: cap, note: `batch ${batchSize} lowered to ${cap} so each tensor fits the adapter's ${gib(binding)} storage binding` };
+}
+
 function gib(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelSpec, TrainSpec } from '../modelfile/types';
 import { currentBackend } from './backend';
 import type { RunContext, WeightGroup } from './layers';
-import { assertFitsInMemory, availableBytes } from './memory';
+import { MemoryError, assertFitsInMemory, availableBytes, batchForBackend } from './memory';
 import { buildModel, buildStaticTwin, type Network } from './network';
 import { mulberry32, permutation } from './random';
 import type { CancelToken, Dataset, Progress } from './types';
@@ -84,7 +84,11 @@ function phasesFor(model: Network, train: TrainSpec): Phase[] {
 export async function trainModel(spec: ModelSpec, data: { train: Dataset }, options: TrainOptions = {}): Promise<TrainResult> {
   const seed = options.seed ?? spec.train.seed;
   const backend = currentBackend()?.name;
-  assertFitsInMemory(spec, options.batchSize ?? spec.train.batchSize, true, availableBytes(backend), backend ?? tf.getBackend());
+  const batchSize = options.batchSize ?? spec.train.batchSize;
+  assertFitsInMemory(spec, batchSize, true, availableBytes(backend), backend ?? tf.getBackend());
+  // The training batch is part of the recipe (it shapes the weights), so WebGPU's limit refuses rather than lowers it.
+  const gpu = batchForBackend(spec, batchSize, currentBackend());
+  if (gpu.note !== undefined) throw new MemoryError(`'${spec.name}' cannot train at batch ${batchSize} on WebGPU: ${gpu.note.replace(/^batch \d+ lowered to/, 'at most')}. Lower train.batchSize or use another backend.`);
   const model = options.staticTwin ? buildStaticTwin(spec, { seed }) : buildModel(spec, { seed });
   try {
     const metrics = await trainNetwork(model, data.train, { ...options, seed });

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { DEFAULT_RESULT_LIMITS, type ResultLimits } from '../advice/resultFindings';
 
-export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendSetting = (typeof BACKENDS)[number];
 
 export interface DynnSettings {

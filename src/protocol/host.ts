@@ -74,6 +74,12 @@ export interface HostBackends {
   cpuCount(): number;
   /** Prepares the threaded WASM build for `threads` threads; call right before tf.setBackend('wasm'). */
   startWasmThreads(threads: number): WasmThreadsBridge;
+  /**
+   * WebGPU for this process through Dawn (the `webgpu` package, also looked for under `searchPaths`): on the first
+   * call it loads the package and installs `navigator.gpu` and the WebGPU globals (GPUBufferUsage...) in this process
+   * only; later calls return the same object. Resolves to why not when the package is missing or fails to load.
+   */
+  openWebGpu(searchPaths?: readonly string[]): Promise<{ gpu: unknown; version: string; platform: string } | { error: string }>;
 }
 
 export interface Host {

@@ -6,11 +6,28 @@ import type { StudyName } from './study-names';
 
 /** Which backend runs the tensors, and why it was chosen (shown beside every result). */
 export interface BackendInfo {
-  name: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu' | 'webgl';
+  name: 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu' | 'webgl';
   /** Human sentence, e.g. "tfjs-node-gpu not installed; tfjs-node not installed; wasm with SIMD". */
   reason: string;
   /** Package versions that matter for reproducing a number. */
   versions: Record<string, string>;
+  /** The WebGPU adapter, when the backend is webgpu. */
+  adapter?: GpuAdapterSummary;
+}
+
+/** What a WebGPU adapter says about itself (adapter.info), and how DyNN Lens classed it. */
+export interface GpuAdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** The native API Dawn drives: Vulkan, Metal or D3D12. */
+  api: string;
+  /** A software or fallback adapter (SwiftShader, llvmpipe, WARP...): correct but not a GPU's speed. */
+  software: boolean;
+  /** adapter.limits: the largest buffer and storage binding, in bytes (they bound the batch size). */
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
 }
 
 export interface ModelParams {
@@ -41,7 +58,7 @@ export interface CheckParams extends ModelParams {
 }
 
 export interface InfoParams {
-  /** Backend preference ('auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'); default 'auto'. */
+  /** Backend preference ('auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'); default 'auto'. */
   backend?: string;
   /** Start the backend (loads TF.js, ~1 s). When false only cheap probes run. Default true. */
   activate?: boolean;

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { exitDecider, robustAboveCleanFlag } from '../attacks';
 import { currentBackend, runWithFallback } from '../engine/backend';
-import { assertFitsInMemory, availableBytes } from '../engine/memory';
+import { assertFitsInMemory, availableBytes, batchForBackend } from '../engine/memory';
 import { loadOrTrain, type LoadOrTrainResult } from '../engine/cache';
 import { loadData } from '../engine/data';
 import { importLayersModel, type ImportedModel } from '../engine/import';
@@ -50,7 +50,7 @@ export interface CheckOptions {
   samples?: number;
   /** Attack seed; default checks.seed. */
   seed?: number;
-  /** Backend preference (auto, tensorflow-gpu, tensorflow, wasm, cpu); default keeps the active one or auto. */
+  /** Backend preference (auto, tensorflow-gpu, webgpu, tensorflow, wasm, cpu); default keeps the active one or auto. */
   backend?: string;
   studies?: readonly StudyName[];
   /** Evaluate the paper's findings (study --paper). */
@@ -206,21 +206,45 @@ export async function runCheck(input: CheckInput, options: CheckOptions = {}): P
   // The estimate comes from the spec's layers, which a sidecar does not list; an imported model that does not fit
   // is caught by the out-of-memory fallback below instead.
   if (!imported) assertFitsInMemory(spec, plan.batchSize, false, availableBytes(currentBackend()?.name), backend.backend);
+  const gpuBatch = imported ? { batchSize: plan.batchSize } : batchForBackend(spec, plan.batchSize, currentBackend());
+  if (gpuBatch.note !== undefined) {
+    plan.batchSize = gpuBatch.batchSize;
+    backend.backendReason = `${backend.backendReason}; ${gpuBatch.note}`;
+  }
   options.cancel?.throwIfCancelled();
   report({ phase: 'data', fraction: 0, message: 'Loading data' });
   // An imported model is never trained here: one training sample is enough (the loader needs a non-empty split).
-  const data = await loadData(spec, input.workspaceRoot, { maxTest: plan.samples, ...(imported ? { maxTrain: 1 } : {}) });
+  const load = (): ReturnType<typeof loadData> => loadData(spec, input.workspaceRoot, { maxTest: plan.samples, ...(imported ? { maxTrain: 1 } : {}) });
+  let data = await load();
   const needTwin = plan.studies.has('transfer') || plan.studies.has('efficiency');
+  const loadWeights = (d: DataSplit): Promise<Weights> => (imported ? importedWeights(input, options) : trainedWeights(spec, input.workspaceRoot, d, needTwin, options));
   let weights: Weights | undefined;
   try {
-    weights = imported ? await importedWeights(input, options) : await trainedWeights(spec, input.workspaceRoot, data, needTwin, options);
-    const w = weights;
+    let w = await loadWeights(data);
+    weights = w;
+    let madeOn = currentBackend()?.name;
     // An out-of-memory error retries the measurement with half the batch, a backend failure on the next backend;
     // either is said in the provenance and as a flag, since the figures then come from another configuration.
-    const run = await runWithFallback(({ batchSize }) => measure(input, options, { ...plan, batchSize }, spec, data, w, backend, started), {
-      batchSize: plan.batchSize,
-      onFallback: (message) => report({ phase: 'setup', message }),
-    });
+    const run = await runWithFallback(
+      async ({ batchSize, backend: now }) => {
+        if (now.name !== madeOn) {
+          // The tensors live on the backend that failed (a lost GPU device cannot even be read to move them):
+          // the data and the weights are loaded again (the weights from the cache this run filled) on the new one,
+          // and every figure is measured there, so the results never mix two backends.
+          disposeRun(data, weights);
+          weights = undefined;
+          data = await load();
+          w = await loadWeights(data);
+          weights = w;
+          madeOn = now.name;
+        }
+        return measure(input, options, { ...plan, batchSize }, spec, data, w, backend, started);
+      },
+      {
+        batchSize: plan.batchSize,
+        onFallback: (message) => report({ phase: 'setup', message }),
+      },
+    );
     if (run.fallbacks.length > 0) {
       run.result.provenance.backend = run.backend.name;
       run.result.provenance.backendReason = `${run.backend.reason}; ${run.fallbacks.join('; ')}`;
@@ -228,9 +252,18 @@ export async function runCheck(input: CheckInput, options: CheckOptions = {}): P
     }
     return run.result;
   } finally {
+    disposeRun(data, weights);
+  }
+}
+
+/** Disposes a run's data and models; tensors of a failed backend may refuse, which must not hide the real error. */
+function disposeRun(data: DataSplit, weights: Weights | undefined): void {
+  try {
     weights?.model.dispose();
     weights?.twin?.dispose();
     tf.dispose([data.train.x, data.train.y, data.test.x, data.test.y]);
+  } catch {
+    // The backend is gone; its memory went with it.
   }
 }
 

@@ -33,7 +33,7 @@ registerJob<InfoParams, InfoResult>(
     } catch (e) {
       throw new InvalidParamsError(e instanceof Error ? e.message : String(e));
     }
-    const probes = backend.probeBackends({ preference });
+    const probes = await backend.probeBackends({ preference });
     ctx.cancel.throwIfCancelled();
     let chosen: BackendInfo | undefined;
     if (params.activate !== false) {

@@ -81,6 +81,8 @@ const ENV_ALLOW = [
   'PATH', 'HOME', 'USERPROFILE', 'TMPDIR', 'TEMP', 'TMP', 'LANG', 'LC_ALL', 'SYSTEMROOT', 'WINDIR',
   'LD_LIBRARY_PATH', 'CUDA_VISIBLE_DEVICES', 'CUDA_HOME', 'TF_CPP_MIN_LOG_LEVEL', 'TF_FORCE_GPU_ALLOW_GROWTH',
   'DYNN_WASM_THREADS',
+  // Which Vulkan driver Dawn's loader uses (WebGPU): a user's choice among several GPUs, or a software driver.
+  'VK_ICD_FILENAMES', 'VK_DRIVER_FILES',
 ];
 const LAST_WORDS_LINES = 20;
 const MAX_LINE = 400;

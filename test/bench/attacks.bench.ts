@@ -209,7 +209,7 @@ function maxAbs(a: ArrayLike<number>): number {
   return m;
 }
 
-function runTorch(
+export function runTorch(
   spec: ModelSpec,
   model: Network,
   x: tf.Tensor,

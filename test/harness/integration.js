@@ -2,6 +2,7 @@
 //
 // Usage:  npm run test:integration            (builds first through pretest:integration)
 //         node test/harness/integration.js    (expects dist/extension.js and out/test/integration/index.js)
+//         DYNN_INTEGRATION_GREP=WebGPU node test/harness/integration.js   (only the tests whose title matches)
 //         const { runIntegration } = require('./integration'); const counts = await runIntegration();
 //         runIntegration({ name, testsEntry, trust: false, workspace: { settings } })   (see integration-untrusted.js)
 //         runIntegration({ name, testsEntry, install: [vsix], extensionDevelopmentPath, env })  (test/package: the
@@ -17,7 +18,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { ensureTools } = require('./tools');
+const { ensureTools, swiftShaderEnv } = require('./tools');
 const { startServer } = require('./server');
 const { PROJECT_ROOT, EXTENSION_PATH, prepareWorkspace, workbenchUrl, launchBrowser, requireBuilt } = require('./workbench');
 const { collect, judge, finish } = require('./report');
@@ -73,7 +74,14 @@ async function runIntegration(options = {}) {
       folder: workspace.dir,
       extensionDevelopmentPath: options.extensionDevelopmentPath,
       extensionTestsPath: path.resolve(PROJECT_ROOT, testsEntry),
-      env: { ...options.env, DYNN_TEST_REPORT: reportFile, DYNN_INSTALLED_EXTENSIONS: server.extensionsDir },
+      // SwiftShader's Vulkan (when Chromium ships it) gives the worker a WebGPU adapter on a machine without a GPU.
+      env: {
+        ...swiftShaderEnv()?.env,
+        ...(process.env.DYNN_INTEGRATION_GREP ? { DYNN_INTEGRATION_GREP: process.env.DYNN_INTEGRATION_GREP } : {}),
+        ...options.env,
+        DYNN_TEST_REPORT: reportFile,
+        DYNN_INSTALLED_EXTENSIONS: server.extensionsDir,
+      },
     });
     await page.goto(url);
     exitCode = await waitForExit(exited, TIMEOUT_MS, name);

@@ -207,7 +207,25 @@ function ensureTools() {
   return { node: node.bin, nodeHome: node.home, codeServer: codeServer.entry, chromium, playwright };
 }
 
-module.exports = { ensureTools, toolsDir, CODE_SERVER_VERSION };
+/** Where Vulkan ICD files of SwiftShader (a software Vulkan driver) are known to live: Debian's and Fedora's Chromium. */
+const SWIFTSHADER_ICDS = ['/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib64/chromium-browser/vk_swiftshader_icd.json', '/usr/lib/chromium-browser/vk_swiftshader_icd.json'];
+
+/**
+ * The environment that gives Dawn (the `webgpu` package) an adapter on a machine without a GPU: SwiftShader's
+ * Vulkan driver, which Chromium ships with its own Vulkan loader (libvulkan.so.1) in the same folder. DYNN_VK_ICD
+ * names another ICD file. The loader reads both variables when the process starts, so they are for a child
+ * process. Returns undefined when no ICD file is found (the caller skips and says so).
+ * @returns {{ env: { VK_ICD_FILENAMES: string, LD_LIBRARY_PATH: string }, icd: string } | undefined}
+ */
+function swiftShaderEnv() {
+  const icd = [process.env.DYNN_VK_ICD, ...SWIFTSHADER_ICDS].find((p) => p && fs.existsSync(p));
+  if (!icd) return undefined;
+  const dir = path.dirname(icd);
+  const libs = [dir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(path.delimiter);
+  return { env: { VK_ICD_FILENAMES: icd, LD_LIBRARY_PATH: libs }, icd };
+}
+
+module.exports = { ensureTools, toolsDir, swiftShaderEnv, CODE_SERVER_VERSION };
 
 if (require.main === module) {
   try {

@@ -280,7 +280,7 @@ describe('editor: language features in a real extension host', function () {
     assert.ok(info, 'dynn.showBackend returned nothing (untrusted workspace?)');
     assert.strictEqual(api.workerStarted(), true);
     assert.notStrictEqual(info.process.pid, process.pid, 'the job ran in the extension host');
-    assert.ok(info.backend && ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'].includes(info.backend.name), JSON.stringify(info.backend));
+    assert.ok(info.backend && ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'].includes(info.backend.name), JSON.stringify(info.backend));
     assert.strictEqual(api.tfjsLoaded(), false, 'TF.js reached the extension host');
   });
 

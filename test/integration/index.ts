@@ -12,6 +12,8 @@ import { format } from 'util';
 import Mocha from 'mocha';
 
 export const REPORT_ENV = 'DYNN_TEST_REPORT';
+/** Set (through the harness's DYNN_INTEGRATION_GREP) to run only the matching tests. */
+export const GREP_ENV = 'DYNN_INTEGRATION_GREP';
 
 export interface FailureSummary {
   title: string;
@@ -33,6 +35,8 @@ export interface SuiteOptions {
   /** Where to write the JSON summary; nothing is written when undefined. */
   reportFile?: string;
   timeoutMs?: number;
+  /** Runs only the tests whose full title matches (mocha --grep). */
+  grep?: string;
 }
 
 /** Every *.test.js below `dir`, sorted so runs are repeatable. */
@@ -69,7 +73,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteSummary> {
   const failures: FailureSummary[] = [];
   let summary: SuiteSummary;
   try {
-    const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: options.timeoutMs ?? 60_000 });
+    const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: options.timeoutMs ?? 60_000, ...(options.grep ? { grep: options.grep } : {}) });
     for (const file of options.files) mocha.addFile(file);
     await mocha.loadFilesAsync();
     const stats = await new Promise<Mocha.Stats>((resolve) => {
@@ -100,5 +104,6 @@ export async function runAndCheck(options: SuiteOptions): Promise<SuiteSummary> 
 
 /** Entry point called by VS Code's extension host. */
 export async function run(): Promise<void> {
-  await runAndCheck({ files: findTestFiles(__dirname), reportFile: process.env[REPORT_ENV], timeoutMs: 60_000 });
+  const grep = process.env[GREP_ENV];
+  await runAndCheck({ files: findTestFiles(__dirname), reportFile: process.env[REPORT_ENV], timeoutMs: 60_000, ...(grep ? { grep } : {}) });
 }

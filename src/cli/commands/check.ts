@@ -21,7 +21,7 @@ export const RUN_OPTIONS: Record<string, OptionSpec> = {
   steps: { type: 'string', valueName: 'K', description: "Iterations for every attack instead of each attack's own" },
   samples: { type: 'string', valueName: 'N', description: 'Test samples to evaluate (default checks.samples)' },
   seed: { type: 'string', valueName: 'S', description: 'Attack seed (default checks.seed); the same seed gives the same numbers' },
-  backend: { type: 'string', valueName: 'B', description: 'auto (default), tensorflow-gpu, tensorflow, wasm or cpu' },
+  backend: { type: 'string', valueName: 'B', description: 'auto (default), tensorflow-gpu, webgpu, tensorflow, wasm or cpu' },
   json: { type: 'string', valueName: 'OUT', description: 'Also write the Results JSON to OUT (- for stdout)' },
   md: { type: 'string', valueName: 'OUT', description: 'Write a Markdown report to OUT' },
   'fail-under': { type: 'string', multiple: true, valueName: 'METRIC=VALUE', description: 'Exit 1 when METRIC[:ATTACK] is below VALUE (repeatable)' },

@@ -34,7 +34,7 @@ export const trainCommand: Command = {
     'Exit code: 0 done, 1 when the model or its data cannot be used, 2 for wrong arguments.',
   ].join('\n'),
   options: {
-    backend: { type: 'string', valueName: 'B', description: 'auto (default), tensorflow-gpu, tensorflow, wasm or cpu' },
+    backend: { type: 'string', valueName: 'B', description: 'auto (default), tensorflow-gpu, webgpu, tensorflow, wasm or cpu' },
     json: { type: 'string', valueName: 'OUT', description: 'Also write the summary as JSON to OUT (- for stdout)' },
     'static-twin': { type: 'boolean', description: 'Also train (or load) the static twin and report its accuracy' },
     workspace: { type: 'string', valueName: 'DIR', description: 'Workspace folder holding .dynn/ (default the current directory)' },

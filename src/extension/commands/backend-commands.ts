@@ -29,8 +29,9 @@ export const showBackend: CommandFactory = (ctx) =>
   });
 
 const BACKEND_DETAILS: Record<BackendSetting, string> = {
-  auto: 'best available: CUDA, then native CPU, then WebAssembly, then JavaScript',
+  auto: 'best available: CUDA, then a hardware WebGPU adapter, then native CPU, then WebAssembly, then JavaScript',
   'tensorflow-gpu': 'CUDA through @tensorflow/tfjs-node-gpu (DyNN: Install GPU Backend)',
+  webgpu: 'any GPU through WebGPU (Dawn: Vulkan, Metal, D3D12; DyNN: Install GPU Backend); also a software adapter',
   tensorflow: 'native TensorFlow on the CPU (@tensorflow/tfjs-node)',
   wasm: 'WebAssembly with SIMD (bundled)',
   cpu: 'pure JavaScript (slowest, always available)',

@@ -28,9 +28,13 @@ export function strongestAttack(results: Results): AttackResult | undefined {
   return best;
 }
 
-/** Short backend name for a lens: "GPU" for CUDA, "CPU" for the CPU backends, with the engine's name. */
-export function backendLabel(backend: string): string {
-  if (backend === 'tensorflow-gpu' || backend === 'webgl') return `GPU (${backend})`;
+/**
+ * Short backend name for a lens: "GPU" for CUDA and WebGPU, "CPU" for the CPU backends, with the engine's name. A
+ * WebGPU run on a software adapter (its reason says so) is "software GPU": its figures are not a GPU's.
+ */
+export function backendLabel(backend: string, reason = ''): string {
+  if (backend === 'webgpu' && /software adapter/.test(reason)) return `software GPU (${backend})`;
+  if (backend === 'tensorflow-gpu' || backend === 'webgpu' || backend === 'webgl') return `GPU (${backend})`;
   return `CPU (${backend})`;
 }
 
@@ -45,7 +49,7 @@ export function lensFigures(results: Results, currentSpecHash: string | undefine
   if (slow) model.push(`FLOPs ${pct(results.clean.meanFlopsRatio)} clean vs ${pct(slow.attack.meanFlopsRatio)} under ${slow.attack.attackId}`);
   else model.push(`FLOPs ${pct(results.clean.meanFlopsRatio)} clean`);
   const p = results.provenance;
-  model.push(`${backendLabel(p.backend)} · seed ${p.seed} · ${p.samples} samples · ${seconds(p.seconds)}`);
+  model.push(`${backendLabel(p.backend, p.backendReason)} · seed ${p.seed} · ${p.samples} samples · ${seconds(p.seconds)}`);
 
   const exits = new Map<string, string[]>();
   const internal = results.model.exitNames.slice(0, -1);

@@ -54,7 +54,7 @@ export class BackendStatus implements vscode.Disposable {
   private render(): void {
     const preference = this.config.settings.backend;
     const running = this.runner.runningOn();
-    const backend = this.known ? backendLabel(this.known.name) : `not started (setting: ${preference})`;
+    const backend = this.known ? backendLabel(this.known.name, this.known.reason) : `not started (setting: ${preference})`;
     this.item.busy = running !== undefined;
     this.item.severity = vscode.LanguageStatusSeverity.Information;
     this.item.text = running ? `$(sync~spin) DyNN: ${this.runner.runningJob() ?? 'job'} running on ${backend}` : `$(chip) DyNN: ${backend}`;

@@ -1,11 +1,11 @@
 // The worker process as the editor sees it: created on the first command that needs it (never at activation),
 // its log lines go to the extension's log, and it is stopped with the context.
+import * as path from 'path';
 import * as vscode from 'vscode';
 import { gpuNodeModules } from '../../platform/node/gpuInstall';
 import type { WorkerClient } from '../../worker/client';
 import { Lazy } from '../lazy';
 import type { Log } from '../log';
-import { host } from '../../protocol/host';
 
 export type LazyWorker = Lazy<WorkerClient & vscode.Disposable>;
 
@@ -14,10 +14,10 @@ export function gpuBackendDir(extension: vscode.ExtensionContext): string {
   return vscode.Uri.joinPath(extension.globalStorageUri, 'gpu-backend').fsPath;
 }
 
-/** NODE_PATH to the installed GPU backend, when there is one, so the worker's backend lookup finds it. */
+/** NODE_PATH to the installed GPU backends (one folder each), when there are any, so the worker's backend lookup finds it. */
 export function gpuBackendEnv(dir: string): Record<string, string> {
   const modules = gpuNodeModules(dir);
-  return host().fs.existsSync(modules) ? { NODE_PATH: modules } : {};
+  return modules.length > 0 ? { NODE_PATH: modules.join(path.delimiter) } : {};
 }
 
 /** The worker's DYNN_WASM_THREADS from the `dynn.wasmThreads` setting; 0 (auto) leaves the engine's default. */

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import type { HostBackends } from '../../protocol/host';
 import { installWasmThreads, wasmPackageFile } from './wasmThreads';
 
@@ -38,6 +39,43 @@ export function findWasmDir(explicit?: string): string | undefined {
   return undefined;
 }
 
+type WebGpuOpened = Awaited<ReturnType<HostBackends['openWebGpu']>>;
+let webGpu: Promise<WebGpuOpened> | undefined;
+
+// `webgpu` is an ES module; a CommonJS build (tsc's and webpack's) would turn a plain import() into require(), which
+// cannot load it, so the import runs through a function the compilers leave alone.
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- a fixed string, not data: the one way to keep import()
+const importModule = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
+
+/**
+ * Loads Dawn (`webgpu`) once per process and installs navigator.gpu and the WebGPU globals here (the worker or the
+ * CLI; the extension host never calls it). Node 21+ already has a `navigator`: gpu is added to it.
+ */
+export function openWebGpu(searchPaths: readonly string[] = []): Promise<WebGpuOpened> {
+  webGpu ??= (async (): Promise<WebGpuOpened> => {
+    const pkgJson = resolvePackage('webgpu/package.json', searchPaths);
+    if (pkgJson === undefined) return { error: 'the webgpu package (Dawn) is not installed' };
+    const dir = path.dirname(pkgJson);
+    let version = 'unknown';
+    try {
+      const declared = (JSON.parse(fs.readFileSync(pkgJson, 'utf8')) as { version?: unknown }).version;
+      if (typeof declared === 'string') version = declared;
+      const mod = (await importModule(pathToFileURL(path.join(dir, 'index.js')).href)) as { create(flags: string[]): unknown; globals: Record<string, unknown> };
+      const gpu = mod.create([]);
+      for (const [name, value] of Object.entries(mod.globals)) {
+        if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
+      }
+      const g = globalThis as { navigator?: object };
+      if (g.navigator === undefined) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
+      Object.defineProperty(g.navigator as object, 'gpu', { value: gpu, configurable: true, writable: true });
+      return { gpu, version, platform: process.platform };
+    } catch (err) {
+      return { error: `the webgpu package ${version} failed to load: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  })();
+  return webGpu;
+}
+
 export const nodeBackends: HostBackends = {
   resolvePackage,
   load: (file) => createRequire(__filename)(file) as unknown,
@@ -45,4 +83,5 @@ export const nodeBackends: HostBackends = {
   findWasmDir,
   cpuCount: () => os.cpus().length,
   startWasmThreads: (threads) => installWasmThreads(threads, wasmPackageFile()),
+  openWebGpu,
 };

@@ -1,6 +1,9 @@
-// Installing the CUDA backend (@tensorflow/tfjs-node-gpu) beside the tool, never into the user's project. The
-// decision ("can this machine run it, and how do we install it") is a pure function over probe results so every
-// branch is unit-tested with fake probes; the probes and the npm run are thin wrappers around the OS.
+// Installing the GPU backends beside the tool, never into the user's project: WebGPU (Dawn's `webgpu` package with
+// the matching @tensorflow/tfjs-backend-webgpu) on every OS Dawn ships binaries for, and the CUDA backend
+// (@tensorflow/tfjs-node-gpu) where an NVIDIA driver and a CUDA runtime are present. Each backend gets a folder of
+// its own (<dir>/webgpu, <dir>/cuda), installed into a staging folder and swapped in whole, so a failed or
+// cancelled install leaves every backend that worked before as it was. The decision is a pure function over probe
+// results so every branch is unit-tested with fake probes; the probes and the npm runs are thin wrappers.
 // It must not import backend.ts: that loads TF.js, and the extension host (which installs) never does.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -9,6 +12,10 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 
 export const GPU_PACKAGE = '@tensorflow/tfjs-node-gpu';
+export const WEBGPU_PACKAGE = 'webgpu';
+export const WEBGPU_TFJS_PACKAGE = '@tensorflow/tfjs-backend-webgpu';
+/** The Dawn binding this release is tested with (package.json optionalDependencies says the same; a test checks). */
+export const WEBGPU_VERSION = '0.6.2';
 
 /** What the machine offers, as found by `probeGpuMachine` (or a test's fake). */
 export interface GpuMachineProbe {
@@ -20,22 +27,46 @@ export interface GpuMachineProbe {
   cudaRuntime: string | undefined;
   /** npm executable found on PATH, or undefined. */
   npm: string | undefined;
-  /** Where the package already resolves from, if it is installed (anywhere the engine looks). */
+  /** Where tfjs-node-gpu already resolves from, if it is installed (anywhere the engine looks). */
   installedAt: string | undefined;
+  /** Where the WebGPU pair already resolves from (the tfjs backend's package.json), when both are installed. */
+  webgpuInstalledAt?: string | undefined;
+}
+
+/** One backend's install: npm installs `packages` into a staging folder that then replaces `dir` in whole. */
+export interface GpuInstallStep {
+  backend: 'webgpu' | 'tensorflow-gpu';
+  packages: string[];
+  dir: string;
+  command: string;
+  args: string[];
 }
 
 export type GpuInstallPlan =
-  | { ok: true; alreadyInstalled: boolean; summary: string; command: string; args: string[]; targetDir: string }
+  | {
+      ok: true;
+      /** Nothing left to install: every backend this machine can use is there. */
+      alreadyInstalled: boolean;
+      summary: string;
+      steps: GpuInstallStep[];
+      /** Why a backend is left out (e.g. no NVIDIA driver for the CUDA backend); shown, not an error. */
+      skipped: string[];
+      targetDir: string;
+    }
   | { ok: false; reasons: string[] };
 
 /** Platforms for which tfjs-node-gpu ships prebuilt CUDA bindings. */
 const SUPPORTED = new Set(['linux-x64', 'win32-x64']);
+/** Platforms the `webgpu` package ships Dawn binaries for. */
+const WEBGPU_PLATFORMS = new Set(['linux-x64', 'linux-arm64', 'win32-x64', 'win32-arm64', 'darwin-x64', 'darwin-arm64']);
 
-/**
- * Decides whether the GPU backend can be installed into `targetDir` and with which npm command. Every reason it
- * cannot is listed (not just the first), so the user sees everything to fix at once.
- */
-export function planGpuInstall(probe: GpuMachineProbe, targetDir: string, version: string): GpuInstallPlan {
+/** The folders a target holds, one per backend, plus the older layout that put tfjs-node-gpu at the top. */
+export function gpuBackendFolders(targetDir: string): { webgpu: string; cuda: string; legacy: string } {
+  return { webgpu: path.join(targetDir, 'webgpu'), cuda: path.join(targetDir, 'cuda'), legacy: targetDir };
+}
+
+/** Why the CUDA backend cannot be used here (empty when it can). */
+function cudaReasons(probe: GpuMachineProbe): string[] {
   const reasons: string[] = [];
   if (!SUPPORTED.has(`${probe.platform}-${probe.arch}`)) {
     reasons.push(`${GPU_PACKAGE} has CUDA builds only for Linux and Windows on x64; this machine is ${probe.platform}-${probe.arch}`);
@@ -48,17 +79,47 @@ export function planGpuInstall(probe: GpuMachineProbe, targetDir: string, versio
   if (probe.cudaRuntime === undefined) {
     reasons.push('no CUDA runtime library (libcudart) on the library path; install the CUDA toolkit and cuDNN that TensorFlow 2.9 needs (CUDA 11.2, cuDNN 8.1)');
   }
-  if (probe.npm === undefined) reasons.push('npm is not on PATH, and it is needed to download the package');
-  if (reasons.length > 0) return { ok: false, reasons };
+  return reasons;
+}
+
+function npmArgs(dir: string, packages: string[]): string[] {
+  // --prefix keeps everything inside the folder; no package-lock or save into any project.
+  return ['install', '--prefix', dir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', ...packages];
+}
+
+/**
+ * Decides which GPU backends to install into `targetDir` and with which npm commands: WebGPU wherever Dawn ships
+ * binaries, the CUDA backend where this machine can run it. Every reason a backend is left out is listed (not
+ * just the first), so the user sees everything to fix at once; nothing installable at all is `ok: false`.
+ */
+export function planGpuInstall(probe: GpuMachineProbe, targetDir: string, version: string, webgpuVersion = WEBGPU_VERSION): GpuInstallPlan {
+  const folders = gpuBackendFolders(targetDir);
+  const steps: Omit<GpuInstallStep, 'command' | 'args'>[] = [];
+  const skipped: string[] = [];
+  const have: string[] = [];
+  const platform = `${probe.platform}-${probe.arch}`;
+  if (!WEBGPU_PLATFORMS.has(platform)) {
+    skipped.push(`WebGPU: the ${WEBGPU_PACKAGE} package has no Dawn binaries for ${platform}`);
+  } else if (probe.webgpuInstalledAt !== undefined) {
+    have.push(`WebGPU is already installed (${probe.webgpuInstalledAt})`);
+  } else {
+    steps.push({ backend: 'webgpu', packages: [`${WEBGPU_PACKAGE}@${webgpuVersion}`, `${WEBGPU_TFJS_PACKAGE}@${version}`], dir: folders.webgpu });
+  }
+  const cuda = cudaReasons(probe);
   const gpus = probe.nvidiaSmi.found ? probe.nvidiaSmi.gpus.join(', ') : '';
-  const already = probe.installedAt !== undefined;
+  if (cuda.length > 0) skipped.push(...cuda);
+  else if (probe.installedAt !== undefined) have.push(`${GPU_PACKAGE} is already installed (${probe.installedAt}); GPU: ${gpus}`);
+  else steps.push({ backend: 'tensorflow-gpu', packages: [`${GPU_PACKAGE}@${version}`], dir: folders.cuda });
+  if (steps.length > 0 && probe.npm === undefined) return { ok: false, reasons: [...skipped, 'npm is not on PATH, and it is needed to download the packages'] };
+  if (steps.length === 0 && have.length === 0) return { ok: false, reasons: skipped };
+  const planned = steps.map((st) => ({ ...st, command: probe.npm ?? 'npm', args: npmArgs(`${st.dir}.partial`, st.packages) }));
+  const what = planned.map((st) => (st.backend === 'webgpu' ? 'WebGPU (Dawn: Vulkan, Metal or D3D12)' : `CUDA (${GPU_PACKAGE}) for ${gpus}`));
   return {
     ok: true,
-    alreadyInstalled: already,
-    summary: already ? `${GPU_PACKAGE} is already installed (${probe.installedAt ?? ''}); GPU: ${gpus}` : `GPU: ${gpus}; CUDA runtime ${probe.cudaRuntime ?? ''}`,
-    command: probe.npm ?? 'npm',
-    // --prefix keeps everything inside targetDir; no package-lock or save into any project.
-    args: ['install', '--prefix', targetDir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `${GPU_PACKAGE}@${version}`],
+    alreadyInstalled: steps.length === 0,
+    summary: [...have, ...(what.length > 0 ? [`to install: ${what.join(' and ')}`] : [])].join('; '),
+    steps: planned,
+    skipped,
     targetDir,
   };
 }
@@ -140,6 +201,7 @@ export function probeGpuMachine(searchDirs: readonly string[] = [], env: NodeJS.
     cudaRuntime: findCudaRuntime(env),
     npm: findOnPath('npm', env),
     installedAt: findInstalledPackage(GPU_PACKAGE, searchDirs),
+    webgpuInstalledAt: findInstalledPackage(WEBGPU_PACKAGE, searchDirs) !== undefined ? findInstalledPackage(WEBGPU_TFJS_PACKAGE, searchDirs) : undefined,
   };
 }
 
@@ -175,24 +237,60 @@ export function defaultGpuBackendDir(): string {
   return path.join(os.homedir(), '.dynn-lens', 'gpu-backend');
 }
 
-/** The folder an installed package's node_modules lives in, for the engine's `searchPaths` / NODE_PATH. */
-export function gpuNodeModules(targetDir: string): string {
-  return path.join(targetDir, 'node_modules');
+/** The node_modules folders of every backend installed under `targetDir`, for the engine's `searchPaths` / NODE_PATH. */
+export function gpuNodeModules(targetDir: string): string[] {
+  const f = gpuBackendFolders(targetDir);
+  return [f.webgpu, f.cuda, f.legacy].map((d) => path.join(d, 'node_modules')).filter((d) => fs.existsSync(d));
+}
+
+/** Where probes look for installed GPU packages: each backend's folder, and the folder itself (older layout). */
+export function gpuSearchDirs(targetDir: string): string[] {
+  const f = gpuBackendFolders(targetDir);
+  return [f.webgpu, f.cuda, f.legacy];
+}
+
+/** What one install run did: the backends now installed, and each failure with npm's last lines. */
+export interface GpuInstallOutcome {
+  installed: { backend: GpuInstallStep['backend']; at: string }[];
+  failed: { backend: GpuInstallStep['backend']; message: string }[];
 }
 
 /**
- * Runs the planned npm install; resolves with the package's path once it resolves from `targetDir`. Output lines go
- * to `onLine`; `signal` aborts the install.
+ * Runs each planned step: npm installs into `<dir>.partial`; only when every package then resolves from there does
+ * it replace `<dir>` (old folder moved aside, then removed). A failed, cancelled or incomplete step removes its
+ * staging folder and touches nothing else, so the backends that worked before still do; the other steps still run.
  */
-export async function runGpuInstall(
-  plan: Extract<GpuInstallPlan, { ok: true }>,
-  options: { onLine?: (line: string) => void; signal?: AbortSignal } = {},
-): Promise<string> {
-  fs.mkdirSync(plan.targetDir, { recursive: true });
+export async function runGpuInstall(plan: Extract<GpuInstallPlan, { ok: true }>, options: { onLine?: (line: string) => void; signal?: AbortSignal } = {}): Promise<GpuInstallOutcome> {
+  const outcome: GpuInstallOutcome = { installed: [], failed: [] };
+  for (const step of plan.steps) {
+    const staging = `${step.dir}.partial`;
+    try {
+      fs.rmSync(staging, { recursive: true, force: true });
+      fs.mkdirSync(staging, { recursive: true });
+      await runNpm(step, options);
+      const names = step.packages.map((p) => p.replace(/@[^@/]+$/, ''));
+      const missing = names.filter((n) => !fs.existsSync(path.join(staging, 'node_modules', ...n.split('/'), 'package.json')));
+      if (missing.length > 0) throw new Error(`npm reported success but ${missing.join(', ')} is not in ${staging}`);
+      const old = `${step.dir}.old`;
+      fs.rmSync(old, { recursive: true, force: true });
+      if (fs.existsSync(step.dir)) fs.renameSync(step.dir, old);
+      fs.renameSync(staging, step.dir);
+      fs.rmSync(old, { recursive: true, force: true });
+      outcome.installed.push({ backend: step.backend, at: step.dir });
+    } catch (err) {
+      fs.rmSync(staging, { recursive: true, force: true });
+      outcome.failed.push({ backend: step.backend, message: `installing ${step.packages.join(' and ')} failed: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+  return outcome;
+}
+
+/** One npm run; rejects with npm's exit code and last output lines. */
+async function runNpm(step: GpuInstallStep, options: { onLine?: (line: string) => void; signal?: AbortSignal }): Promise<void> {
   const tail: string[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(plan.command, plan.args, {
-      cwd: plan.targetDir,
+    const child = spawn(step.command, step.args, {
+      cwd: path.dirname(step.dir),
       stdio: ['ignore', 'pipe', 'pipe'],
       shell: process.platform === 'win32',
       ...(options.signal ? { signal: options.signal } : {}),
@@ -210,8 +308,5 @@ export async function runGpuInstall(
     child.on('error', reject);
     child.on('close', resolve);
   });
-  if (code !== 0) throw new Error(`npm install of ${GPU_PACKAGE} failed with exit code ${String(code)}:\n${tail.join('\n')}`);
-  const installed = findInstalledPackage(GPU_PACKAGE, [plan.targetDir]);
-  if (installed === undefined) throw new Error(`npm reported success but ${GPU_PACKAGE} does not resolve from ${plan.targetDir}`);
-  return installed;
+  if (code !== 0) throw new Error(`npm exited with code ${String(code)}:\n${tail.join('\n')}`);
 }

@@ -9,7 +9,7 @@ const OUT_SRC = path.join(__dirname, '..', '..', '..', 'src');
  * Runs `body` (an async function body with `tf`, `backend` (src/engine/backend), `threads` (src/platform/node/wasmThreads)
  * and `rows` (src/engine/rows) in scope) in a fresh Node; returns its last stdout line as JSON.
  */
-export function child(body: string, env: Record<string, string> = {}): { result: Record<string, unknown>; status: number | null; stderr: string } {
+export function child(body: string, env: Record<string, string> = {}, timeoutMs = 60_000): { result: Record<string, unknown>; status: number | null; stderr: string } {
   const engine = (name: string): string => JSON.stringify(path.join(OUT_SRC, 'engine', name));
   const script = `
     require(${JSON.stringify(path.join(OUT_SRC, 'platform', 'node'))}).useNodeHost();
@@ -19,7 +19,7 @@ export function child(body: string, env: Record<string, string> = {}): { result:
     const rows = require(${engine('rows')});
     (async () => { ${body} })().catch((e) => { console.log(JSON.stringify({ error: String(e && e.stack || e) })); process.exitCode = 1; });`;
   // No process.exit in the script: the child must end on its own, so a pool thread that held it open would time out.
-  const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000, cwd: path.join(OUT_SRC, '..', '..'), env: { ...process.env, ...env } });
+  const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: timeoutMs, cwd: path.join(OUT_SRC, '..', '..'), env: { ...process.env, ...env } });
   const lines = run.stdout.trim().split('\n');
   return { result: JSON.parse(lines[lines.length - 1] ?? '{}') as Record<string, unknown>, status: run.status, stderr: run.stderr };
 }

@@ -1,11 +1,12 @@
 // Dynamic inference really skips the work its exits save: rows per segment, exit head and gated block counted from
 // the tensors (DynamicRun.executed) and, independently, from the batch dimension of every kernel call tf.profile
-// sees, on the CPU backend in-process and on the WASM backend in a child process.
+// sees, on the CPU backend in-process, and on the WASM and WebGPU (SwiftShader here) backends in child processes.
 import * as assert from 'assert';
 import * as path from 'path';
 import { child } from './child';
 import { probeGate, probeSegments, type SegmentsProbe } from './executedProbe';
 import { useCpuBackend } from './helpers';
+import { gpuChild, requireWebGpuAdapter } from './webgpuChild';
 
 function assertSegments(p: SegmentsProbe, backend: string): void {
   const n = p.samples;
@@ -68,5 +69,26 @@ describe('engine/network executed work on the real WASM backend (in a child proc
     assert.strictEqual(run.status, 0, run.stderr + JSON.stringify(run.result));
     assert.strictEqual(run.result.backend, 'wasm');
     assertSegments(run.result.result as SegmentsProbe, 'wasm');
+  });
+});
+
+describe('engine/network executed work on the WebGPU backend (in a child process)', function () {
+  this.timeout(300_000);
+  before(function () {
+    requireWebGpuAdapter(this);
+  });
+  it('skips the same work on WebGPU: rows per segment, exit head and gated block, and the kernels ran on exactly those rows', () => {
+    const probe = JSON.stringify(path.join(__dirname, 'executedProbe'));
+    const run = gpuChild(`await backend.initBackend({ preference: 'webgpu' });
+      const segments = await require(${probe}).probeSegments();
+      const gate = await require(${probe}).probeGate();
+      console.log(JSON.stringify({ backend: tf.getBackend(), segments, gate }));`);
+    assert.strictEqual(run.status, 0, run.stderr + JSON.stringify(run.result));
+    assert.strictEqual(run.result.backend, 'webgpu');
+    assertSegments(run.result.segments as SegmentsProbe, 'webgpu');
+    const gate = run.result.gate as Awaited<ReturnType<typeof probeGate>>;
+    assert.ok(gate.fired > 0 && gate.fired < gate.samples, `the gate splits the batch (${gate.fired} of ${gate.samples})`);
+    assert.deepStrictEqual(gate.executed.gateBlockRows, [gate.fired]);
+    assert.strictEqual(gate.kernelRows['r1_conv2d0/kernel'], gate.fired, 'webgpu: the block conv ran on the fired rows only');
   });
 });

@@ -87,8 +87,14 @@ export async function probeSegments(n = 24, batchSize = 10): Promise<SegmentsPro
   const x = tf.randomUniform([n, 6, 6, 1], 0, 1, 'float32', 2);
   try {
     const probs = tf.tidy(() => model.forwardAll(x).exits.map((e) => tf.softmax(e)));
-    const confidence = probs.map((p) => Array.from(tf.tidy(() => tf.max(p, 1)).dataSync()));
-    const predictions = probs.map((p) => Array.from(tf.tidy(() => tf.argMax(p, 1)).dataSync()));
+    // Asynchronous reads: WebGPU in Node has no synchronous one.
+    const read = async (t: tf.Tensor): Promise<number[]> => {
+      const values = Array.from(await t.data());
+      t.dispose();
+      return values;
+    };
+    const confidence = await Promise.all(probs.map((p) => read(tf.tidy(() => tf.max(p, 1)))));
+    const predictions = await Promise.all(probs.map((p) => read(tf.tidy(() => tf.argMax(p, 1)))));
     tf.dispose(probs);
     const [conf1, conf2] = confidence as [number[], number[]];
     const t1 = splitThreshold(conf1);
@@ -131,7 +137,9 @@ export async function probeGate(n = 20): Promise<GateProbe> {
   const model = buildModel(specFrom(TINY_YAML), { seed: 5 });
   const x = tf.randomUniform([n, 8, 8, 1], 0, 1, 'float32', 4);
   try {
-    const probs = tf.tidy(() => Array.from(model.forwardTrain(x, { training: false }, { training: false }).gateProbs[0]!.dataSync()));
+    const gate = tf.tidy(() => model.forwardTrain(x, { training: false }, { training: false }).gateProbs[0]!);
+    const probs = Array.from(await gate.data());
+    gate.dispose();
     const threshold = splitThreshold(probs);
     const options = { thresholds: [1.1, 1.1], gateThresholds: [threshold] };
     let run = await model.runDynamic(x, options);

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { analyzeText } from '../../../src/modelfile';
 import { computeCost } from '../../../src/modelfile/cost';
 import type { ModelSpec } from '../../../src/modelfile/types';
-import { assertFitsInMemory, availableBytes, estimateMemory, MemoryError } from '../../../src/engine/memory';
+import { assertFitsInMemory, availableBytes, batchForBackend, CONV_PATCH_EXPANSION, estimateMemory, maxBatchForBinding, MemoryError } from '../../../src/engine/memory';
+import type { GpuAdapterSummary } from '../../../src/protocol/jobs';
 import { trainModel } from '../../../src/engine/train';
 import { useCpuBackend } from './helpers';
 
@@ -70,5 +71,26 @@ data: { source: npy, train: x.npy, trainLabels: y.npy, test: xt.npy, testLabels:
     await assert.rejects(trainModel(spec, { train: { x, y, description: 'none' } }), MemoryError);
     assert.strictEqual(tf.memory().numTensors, before + 2, 'only the two tensors of the test exist');
     tf.dispose([x, y]);
+  });
+});
+
+describe('engine/memory: batch on WebGPU', () => {
+  const spec = specOf(WIDE);
+  // The widest output is 1024 x 1024 x 60 floats per sample; with the patch expansion, 9 x 240 MiB per sample.
+  const perSample = 1024 * 1024 * 60 * 4 * CONV_PATCH_EXPANSION;
+  const adapter = (binding: number): GpuAdapterSummary => ({ vendor: 'v', architecture: 'a', device: '', description: '', api: 'Vulkan', software: false, maxBufferSize: 2 ** 40, maxStorageBufferBindingSize: binding });
+  it('caps the batch so the widest tensor fits one storage binding, and says so', () => {
+    assert.strictEqual(maxBatchForBinding(spec, 10 * perSample + 5), 10);
+    const r = batchForBackend(spec, 64, { name: 'webgpu', reason: '', versions: {}, adapter: adapter(10 * perSample) });
+    assert.strictEqual(r.batchSize, 10);
+    assert.match(r.note ?? '', /batch 64 lowered to 10 so each tensor fits the adapter's 21.09 GiB storage binding/);
+  });
+  it('keeps a batch that fits, and never goes below 1', () => {
+    assert.deepStrictEqual(batchForBackend(spec, 8, { name: 'webgpu', reason: '', versions: {}, adapter: adapter(10 * perSample) }), { batchSize: 8 });
+    assert.strictEqual(batchForBackend(spec, 8, { name: 'webgpu', reason: '', versions: {}, adapter: adapter(1024) }).batchSize, 1);
+  });
+  it('leaves other backends alone', () => {
+    assert.deepStrictEqual(batchForBackend(spec, 64, { name: 'wasm', reason: '', versions: {} }), { batchSize: 64 });
+    assert.deepStrictEqual(batchForBackend(spec, 64, undefined), { batchSize: 64 });
   });
 });

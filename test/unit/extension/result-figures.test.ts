@@ -36,6 +36,8 @@ describe('result figures for the code lenses', () => {
     r.attacks = r.attacks.map((a, i) => (i === 0 ? { ...a, kind: 'slowdown' as const, robustAccuracy: 0.01 } : a));
     assert.equal(strongestAttack(r)?.id, 'pgd@0.3');
     assert.equal(backendLabel('tensorflow-gpu'), 'GPU (tensorflow-gpu)');
+    assert.equal(backendLabel('webgpu', 'webgpu requested (nvidia ampere on Vulkan)'), 'GPU (webgpu)');
+    assert.equal(backendLabel('webgpu', "webgpu requested (google swiftshader on Vulkan, a software adapter: figures are not a GPU's)"), 'software GPU (webgpu)');
     assert.equal(backendLabel('tensorflow'), 'CPU (tensorflow)');
   });
 

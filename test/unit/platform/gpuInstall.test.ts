@@ -7,7 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   GPU_PACKAGE,
+  WEBGPU_VERSION,
   findCudaRuntime,
+  gpuNodeModules,
   findInstalledPackage,
   findOnPath,
   parseNvidiaSmi,
@@ -46,42 +48,65 @@ function script(dir: string, name: string, body: string): string {
 }
 
 describe('GPU backend install: decision', () => {
-  it('plans an npm install into the target folder only, pinned to the tfjs version', () => {
+  const folders = (d: string) => ({ webgpu: path.join(d, 'webgpu'), cuda: path.join(d, 'cuda') });
+
+  it('plans WebGPU and CUDA, each into its own folder through a staging folder, pinned to the tfjs version', () => {
     const plan = planGpuInstall(READY, '/store/gpu-backend', '4.22.0');
     assert.ok(plan.ok);
     assert.equal(plan.alreadyInstalled, false);
-    assert.equal(plan.command, '/usr/bin/npm');
-    assert.deepEqual(plan.args, ['install', '--prefix', '/store/gpu-backend', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `${GPU_PACKAGE}@4.22.0`]);
-    assert.match(plan.summary, /Tesla T4/);
+    assert.deepEqual(plan.skipped, []);
+    assert.deepEqual(
+      plan.steps.map((st) => [st.backend, st.dir, st.command, st.args]),
+      [
+        ['webgpu', folders('/store/gpu-backend').webgpu, '/usr/bin/npm', ['install', '--prefix', `${folders('/store/gpu-backend').webgpu}.partial`, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `webgpu@${WEBGPU_VERSION}`, '@tensorflow/tfjs-backend-webgpu@4.22.0']],
+        ['tensorflow-gpu', folders('/store/gpu-backend').cuda, '/usr/bin/npm', ['install', '--prefix', `${folders('/store/gpu-backend').cuda}.partial`, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `${GPU_PACKAGE}@4.22.0`]],
+      ],
+    );
+    assert.match(plan.summary, /to install: WebGPU \(Dawn: Vulkan, Metal or D3D12\) and CUDA \(@tensorflow\/tfjs-node-gpu\) for Tesla T4/);
   });
 
-  it('says exactly why not on a machine without an NVIDIA GPU (and lists every other missing piece)', () => {
+  it('offers WebGPU without an NVIDIA GPU, and says exactly why CUDA is left out (every missing piece)', () => {
     const plan = planGpuInstall({ ...READY, nvidiaSmi: { found: false }, cudaRuntime: undefined }, '/d', '4.22.0');
-    assert.equal(plan.ok, false);
-    assert.deepEqual(plan.ok ? [] : plan.reasons, [
+    assert.ok(plan.ok);
+    assert.deepEqual(plan.steps.map((st) => st.backend), ['webgpu']);
+    assert.deepEqual(plan.skipped, [
       'no NVIDIA driver: nvidia-smi is not on PATH, so this machine has no usable NVIDIA GPU',
       'no CUDA runtime library (libcudart) on the library path; install the CUDA toolkit and cuDNN that TensorFlow 2.9 needs (CUDA 11.2, cuDNN 8.1)',
     ]);
   });
 
-  it('refuses when nvidia-smi runs but lists no GPU, with its error', () => {
+  it('offers WebGPU on macOS (Metal), where tfjs-node-gpu has no build', () => {
+    const mac = planGpuInstall({ ...READY, platform: 'darwin', arch: 'arm64', nvidiaSmi: { found: false } }, '/d', '4.22.0');
+    assert.ok(mac.ok);
+    assert.deepEqual(mac.steps.map((st) => st.backend), ['webgpu']);
+    assert.match(mac.skipped[0] ?? '', /only for Linux and Windows on x64; this machine is darwin-arm64/);
+  });
+
+  it('leaves CUDA out when nvidia-smi runs but lists no GPU, with its error', () => {
     const plan = planGpuInstall({ ...READY, nvidiaSmi: { found: true, gpus: [], error: 'NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver' } }, '/d', '4.22.0');
-    assert.equal(plan.ok, false);
-    assert.match(plan.ok ? '' : (plan.reasons[0] ?? ''), /nvidia-smi found no NVIDIA GPU \(NVIDIA-SMI has failed/);
+    assert.ok(plan.ok);
+    assert.match(plan.skipped[0] ?? '', /nvidia-smi found no NVIDIA GPU \(NVIDIA-SMI has failed/);
   });
 
-  it('refuses without npm, and on platforms without CUDA builds', () => {
+  it('refuses without npm when something is to be installed, and where nothing can be used at all', () => {
     const noNpm = planGpuInstall({ ...READY, npm: undefined }, '/d', '4.22.0');
-    assert.deepEqual(noNpm.ok ? [] : noNpm.reasons, ['npm is not on PATH, and it is needed to download the package']);
-    const mac = planGpuInstall({ ...READY, platform: 'darwin', arch: 'arm64' }, '/d', '4.22.0');
-    assert.match(mac.ok ? '' : (mac.reasons[0] ?? ''), /only for Linux and Windows on x64; this machine is darwin-arm64/);
+    assert.deepEqual(noNpm.ok ? [] : noNpm.reasons, ['npm is not on PATH, and it is needed to download the packages']);
+    const nothing = planGpuInstall({ ...READY, platform: 'freebsd', arch: 'x64', nvidiaSmi: { found: false } }, '/d', '4.22.0');
+    assert.equal(nothing.ok, false);
+    assert.match(nothing.ok ? '' : nothing.reasons.join(' | '), /WebGPU: the webgpu package has no Dawn binaries for freebsd-x64 \| .*only for Linux and Windows on x64/);
   });
 
-  it('reports an existing install instead of installing again', () => {
-    const plan = planGpuInstall({ ...READY, installedAt: '/d/node_modules/@tensorflow/tfjs-node-gpu/package.json' }, '/d', '4.22.0');
+  it('reports existing installs instead of installing again', () => {
+    const plan = planGpuInstall({ ...READY, installedAt: '/d/cuda/node_modules/@tensorflow/tfjs-node-gpu/package.json', webgpuInstalledAt: '/d/webgpu/node_modules/@tensorflow/tfjs-backend-webgpu/package.json' }, '/d', '4.22.0');
     assert.ok(plan.ok);
     assert.equal(plan.alreadyInstalled, true);
-    assert.match(plan.summary, /already installed/);
+    assert.deepEqual(plan.steps, []);
+    assert.match(plan.summary, /WebGPU is already installed .*; @tensorflow\/tfjs-node-gpu is already installed/);
+  });
+
+  it('pins the webgpu version the project is built and tested with', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'package.json'), 'utf8')) as { optionalDependencies: Record<string, string> };
+    assert.equal(pkg.optionalDependencies.webgpu, `^${WEBGPU_VERSION}`);
   });
 
   it('reads nvidia-smi CSV output', () => {
@@ -118,7 +143,7 @@ describe('GPU backend install: probes', () => {
     const failed = probeGpuMachine([], { PATH: broken });
     assert.deepEqual(failed.nvidiaSmi, { found: true, gpus: [], error: 'NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver' });
     const plan = planGpuInstall(failed, broken, '4.22.0');
-    assert.equal(plan.ok, false);
+    assert.match(plan.ok ? plan.skipped.join(' | ') : plan.reasons.join(' | '), /nvidia-smi found no NVIDIA GPU \(NVIDIA-SMI has failed/);
   });
 
   it('sees a package installed under a search folder', () => {
@@ -145,24 +170,40 @@ describe('GPU backend install: probes', () => {
     assert.equal(without.stdout, 'undefined');
   });
 
-  posix('runs the planned command and fails with its last output lines when it fails', async () => {
+  posix('a failed install says what failed, removes its staging folder and leaves the installed backends as they were', async () => {
     const dir = tempDir();
-    const fakeNpm = script(dir, 'npm', 'echo "npm error code E404" >&2; echo "npm error 404 Not Found" >&2; exit 1');
-    const plan = planGpuInstall({ ...READY, npm: fakeNpm }, path.join(dir, 'target'), '4.22.0');
+    const target = path.join(dir, 'target');
+    // A working CUDA backend from an earlier install, and a WebGPU folder from an earlier version.
+    const marker = path.join(target, 'webgpu', 'node_modules', 'webgpu', 'package.json');
+    fs.mkdirSync(path.dirname(marker), { recursive: true });
+    fs.writeFileSync(marker, '{"name":"webgpu","version":"0.6.1"}');
+    const fakeNpm = script(dir, 'npm', 'mkdir -p "$3/node_modules/webgpu"; echo "npm error code E404" >&2; echo "npm error 404 Not Found" >&2; exit 1');
+    const plan = planGpuInstall({ ...READY, npm: fakeNpm, nvidiaSmi: { found: false } }, target, '4.22.0');
     assert.ok(plan.ok);
     const lines: string[] = [];
-    await assert.rejects(runGpuInstall(plan, { onLine: (l) => lines.push(l) }), /failed with exit code 1:\nnpm error code E404\nnpm error 404 Not Found/);
+    const outcome = await runGpuInstall(plan, { onLine: (l) => lines.push(l) });
+    assert.deepEqual(outcome.installed, []);
+    assert.equal(outcome.failed.length, 1);
+    assert.match(outcome.failed[0]?.message ?? '', /^installing webgpu@0\.6\.2 and @tensorflow\/tfjs-backend-webgpu@4\.22\.0 failed: npm exited with code 1:\nnpm error code E404\nnpm error 404 Not Found$/);
     assert.deepEqual(lines, ['npm error code E404', 'npm error 404 Not Found']);
+    assert.equal(fs.readFileSync(marker, 'utf8'), '{"name":"webgpu","version":"0.6.1"}', 'the earlier install is untouched');
+    assert.deepEqual(fs.readdirSync(target).sort(), ['webgpu'], 'no staging folder is left behind');
   });
 
-  posix('resolves with the installed package when the command put it under the prefix', async () => {
+  posix('an install that succeeds replaces the backend folder in whole, and its node_modules is what NODE_PATH gets', async () => {
     const dir = tempDir();
-    // A stand-in for npm that does what `npm install --prefix DIR pkg` leaves behind.
-    const fakeNpm = script(dir, 'npm', 'mkdir -p "$3/node_modules/@tensorflow/tfjs-node-gpu" && echo "{}" > "$3/node_modules/@tensorflow/tfjs-node-gpu/package.json" && echo "added 1 package"');
+    // A stand-in for npm that does what `npm install --prefix DIR pkg...` leaves behind.
+    const fakeNpm = script(dir, 'npm', 'for p in webgpu @tensorflow/tfjs-backend-webgpu; do mkdir -p "$3/node_modules/$p" && echo "{\\"main\\":\\"index.js\\"}" > "$3/node_modules/$p/package.json" && echo "module.exports = {}" > "$3/node_modules/$p/index.js"; done; echo "added 2 packages"');
     const target = path.join(dir, 'target');
-    const plan = planGpuInstall({ ...READY, npm: fakeNpm }, target, '4.22.0');
+    fs.mkdirSync(path.join(target, 'webgpu', 'stale'), { recursive: true });
+    const plan = planGpuInstall({ ...READY, npm: fakeNpm, nvidiaSmi: { found: false } }, target, '4.22.0');
     assert.ok(plan.ok);
-    const installed = await runGpuInstall(plan);
-    assert.equal(installed, path.join(target, 'node_modules', '@tensorflow', 'tfjs-node-gpu', 'package.json'));
+    const outcome = await runGpuInstall(plan);
+    assert.deepEqual(outcome, { installed: [{ backend: 'webgpu', at: path.join(target, 'webgpu') }], failed: [] });
+    assert.deepEqual(fs.readdirSync(target).sort(), ['webgpu']);
+    assert.equal(fs.existsSync(path.join(target, 'webgpu', 'stale')), false, 'the old folder was replaced, not merged');
+    assert.deepEqual(gpuNodeModules(target), [path.join(target, 'webgpu', 'node_modules')]);
+    // What the worker's NODE_PATH (and the engine's search paths) point Node's resolution at.
+    assert.equal(require.resolve('@tensorflow/tfjs-backend-webgpu', { paths: gpuNodeModules(target) }), path.join(target, 'webgpu', 'node_modules', '@tensorflow', 'tfjs-backend-webgpu', 'index.js'));
   });
 });
