@@ -5,8 +5,8 @@
 //         node test/harness/run-all.js unit UI     (only the stages whose names have these words; the others
 //                                                   are listed as not run, so a partial run is never mistaken)
 //
-// Stages: lint, type-check (root, the webview's tsconfig, and the core without Node's types), build (webpack dev bundles, tsc to out/), unit tests
-// (mocha), the test tools (test/harness/tools.js), the integration suite (mocha in a real VS Code extension host under code-server), the same
+// Stages: lint, type-check (root, the webview's tsconfig, and the core without Node's types), build (webpack dev bundles, tsc to out/), the test tools
+// (test/harness/tools.js; before the unit tests, whose WebGPU tests need Chromium's SwiftShader), unit tests (mocha), the integration suite (mocha in a real VS Code extension host under code-server), the same
 // host on an untrusted workspace (integration-untrusted.js), the UI suite
 // (Playwright + Chromium against code-server) and the shipped package (test/package/vsix.test.ts). Every stage runs even when an earlier one failed, so one run shows
 // everything that is broken. A lint/type/build stage that fails counts as one failed item, named; test stages add
@@ -41,9 +41,11 @@ const STAGES = [
   { name: 'type-check core', cmd: bin('tsc'), args: ['-p', 'test/architecture/tsconfig.core.json'], timeout: 5 * MIN },
   { name: 'build: webpack', cmd: bin('webpack'), args: ['--mode', 'development'], timeout: 10 * MIN, clean: 'dist' },
   { name: 'build: tsc', cmd: bin('tsc'), args: ['-p', '.', '--outDir', 'out'], timeout: 5 * MIN, clean: 'out' },
-  { name: 'unit tests', cmd: bin('mocha'), args: ['--reporter', path.join(__dirname, 'count-reporter.js')], timeout: 30 * MIN, counts: true },
-  // Node 24, code-server and Chromium for the two suites below: minutes on a fresh machine, under a second after.
+  // Node 24, code-server and Chromium (whose SwiftShader Vulkan driver gives the WebGPU unit tests an adapter):
+  // minutes on a fresh machine, under a second after. Before the unit tests, so those never skip for want of it.
   { name: 'test tools', cmd: node, args: [path.join(__dirname, 'tools.js')], timeout: 20 * MIN },
+  // DYNN_REQUIRE_WEBGPU: in this suite a missing WebGPU adapter fails the WebGPU tests instead of skipping them.
+  { name: 'unit tests', cmd: bin('mocha'), args: ['--reporter', path.join(__dirname, 'count-reporter.js')], timeout: 30 * MIN, counts: true, env: { DYNN_REQUIRE_WEBGPU: '1' } },
   { name: 'integration tests', cmd: node, args: [path.join(__dirname, 'integration.js')], timeout: 8 * MIN, counts: true },
   // The same host with workspace trust enforced: restricted mode refuses to train or run checks (~10 s).
   { name: 'integration tests (untrusted workspace)', cmd: node, args: [path.join(__dirname, 'integration-untrusted.js')], timeout: 8 * MIN, counts: true },
@@ -122,7 +124,7 @@ async function main() {
     if (stage.clean) fs.rmSync(path.join(ROOT, stage.clean), { recursive: true, force: true }); // no stale output
     const countFile = path.join(tmp, `${stage.name.replace(/\W+/g, '-')}.json`);
     const stageStart = Date.now();
-    const { code, reason } = await runStage(stage, childEnv({ DYNN_COUNT_FILE: countFile, FORCE_COLOR: '0' }));
+    const { code, reason } = await runStage(stage, childEnv({ DYNN_COUNT_FILE: countFile, FORCE_COLOR: '0', ...stage.env }));
     const seconds = ((Date.now() - stageStart) / 1000).toFixed(1);
     if (!stage.counts) {
       if (reason) {

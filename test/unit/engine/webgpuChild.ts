@@ -34,6 +34,8 @@ export function webGpuAdapter(): { found: boolean; why?: string; adapter?: Recor
 export function requireWebGpuAdapter(ctx: Mocha.Context): void {
   const a = webGpuAdapter();
   if (a.found) return;
+  // npm test sets DYNN_REQUIRE_WEBGPU after installing Chromium: there, no adapter is a failure, not a skip.
+  if (process.env.DYNN_REQUIRE_WEBGPU === '1') throw new Error(`no WebGPU adapter: ${a.why ?? 'unknown'} (npm test installs Chromium for SwiftShader's Vulkan driver; DYNN_VK_ICD names another ICD file)`);
   console.log(`      (skipped: no WebGPU adapter on this machine: ${a.why ?? 'unknown'}; install Chromium for SwiftShader or set DYNN_VK_ICD)`);
   ctx.skip();
 }
