@@ -86,7 +86,7 @@ describe('engine/import (TF.js Layers models)', () => {
   it('runDynamic runs the later layers only on the samples that stay, and answers like the original', async () => {
     const model = await importLayersModel('two.dynn.yaml', root);
     const input = x();
-    const finalDense = model.layers.getLayer('final_dense');
+    const finalDense = model.layers!.getLayer('final_dense');
     const seen: number[] = [];
     const apply = finalDense.apply.bind(finalDense);
     finalDense.apply = (inputs, kwargs) => {

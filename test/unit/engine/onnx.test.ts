@@ -1,0 +1,124 @@
+// ONNX import against PyTorch: the fixtures in test/fixtures/onnx were trained and exported by make_fixtures.py,
+// which recorded PyTorch's outputs for a fixed batch and its per-exit accuracy on the test split. No Python here.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { importModel, type ImportedModel } from '../../../src/engine/import';
+import { DEFAULT_TRAIN_FRACTION, MNIST_PIXELS, loadMnistAll, mnistSplit } from '../../../src/engine/data/mnist';
+import { useCpuBackend } from './helpers';
+
+const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'onnx');
+
+interface Reference {
+  model: string;
+  normalize: { mean: number; std: number };
+  batch: { testIndices: number[]; outputs: Record<string, number[][]> };
+  accuracy: Record<string, number>;
+  testSamples: number;
+}
+
+const reference = (name: string): Reference => JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.reference.json`), 'utf8')) as Reference;
+
+/** The project's MNIST test split, NHWC in [0, 1] (as dump-mnist.ts wrote it for PyTorch). */
+async function testSplit(): Promise<{ x: tf.Tensor4D; y: Int32Array }> {
+  const all = await loadMnistAll();
+  const idx = mnistSplit(DEFAULT_TRAIN_FRACTION).test;
+  const x = new Float32Array(idx.length * MNIST_PIXELS);
+  const y = new Int32Array(idx.length);
+  idx.forEach((i, j) => {
+    x.set(all.x.subarray(i * MNIST_PIXELS, (i + 1) * MNIST_PIXELS), j * MNIST_PIXELS);
+    y[j] = all.y[i] as number;
+  });
+  return { x: tf.tensor4d(x, [idx.length, 28, 28, 1]), y };
+}
+
+/** The digits as make_fixtures.py gave them to the residual net: padded to 32x32, the channel repeated 3 times. */
+const toRgb32 = (x: tf.Tensor4D): tf.Tensor4D => tf.tidy(() => tf.tile(tf.pad(x, [[0, 0], [2, 2], [2, 2], [0, 0]]), [1, 1, 1, 3]));
+
+/** A sidecar; MNIST-shaped models use the built-in digits, others name (absent) CSV files the import never reads. */
+export function sidecar(name: string, model: string, shape: number[], outputs: string[], extra = ''): string {
+  const data = shape.join() === '28,28,1' ? '{ source: mnist }' : '{ source: csv, train: train.csv, test: test.csv }';
+  return `dynn: 1\nname: ${name}\nimport: { model: ${model}, outputs: [${outputs.join(', ')}]${extra} }\ninput: { shape: [${shape.join(', ')}], range: [0, 1] }\nclasses: 10\npolicy: { kind: maxProb, threshold: 0.9 }\ndata: ${data}\n`;
+}
+
+describe('engine/import: ONNX models exported by PyTorch (oracle: PyTorch outputs recorded at export)', function () {
+  this.timeout(300_000);
+  let root: string;
+  let digits: { x: tf.Tensor4D; y: Int32Array } | undefined;
+  const models = new Map<string, ImportedModel>();
+
+  before(async () => {
+    await useCpuBackend();
+    root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dynn-onnx-')));
+    for (const f of fs.readdirSync(FIXTURES)) if (f.endsWith('.onnx')) fs.copyFileSync(path.join(FIXTURES, f), path.join(root, f));
+    const norm = ', normalize: { mean: [0.1307], std: [0.3081] }';
+    fs.writeFileSync(path.join(root, 'sdn.dynn.yaml'), sidecar('mnist-sdn', 'mnist-sdn.onnx', [28, 28, 1], ['exit1', 'exit2', 'final'], `${norm}, static: mnist-static.onnx`));
+    fs.writeFileSync(path.join(root, 'resnet.dynn.yaml'), sidecar('resnet-exits', 'resnet-exits.onnx', [32, 32, 3], ['exit1', 'exit2', 'final']));
+    models.set('mnist-sdn', await importModel('sdn.dynn.yaml', root));
+    models.set('mnist-static', await importModel('sdn.dynn.yaml', root, { staticTwin: true }));
+    models.set('resnet-exits', await importModel('resnet.dynn.yaml', root));
+    digits = await testSplit();
+  });
+  after(() => {
+    for (const m of models.values()) m.dispose();
+    digits?.x.dispose();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  const inputsFor = (name: string, x: tf.Tensor4D): tf.Tensor4D => (name === 'resnet-exits' ? toRgb32(x) : tf.clone(x));
+
+  for (const name of ['mnist-sdn', 'mnist-static', 'resnet-exits']) {
+    it(`${name}: every exit's output equals PyTorch's within 1e-4 on the recorded batch`, () => {
+      const ref = reference(name);
+      const model = models.get(name) as ImportedModel;
+      const idx = ref.batch.testIndices;
+      const batch = tf.tidy(() => inputsFor(name, tf.gather(digits!.x, idx)));
+      const outs = model.forwardAll(batch).exits;
+      const names = Object.keys(ref.batch.outputs);
+      assert.deepStrictEqual([...model.exitNames], names);
+      names.forEach((exit, k) => {
+        const got = outs[k]!.arraySync();
+        const want = ref.batch.outputs[exit]!;
+        let worst = 0;
+        want.forEach((row, i) => row.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - got[i]![j]!)))));
+        assert.ok(worst < 1e-4, `${name} ${exit}: max |TF.js - PyTorch| = ${worst}`);
+      });
+      tf.dispose([batch, ...outs]);
+    });
+
+    it(`${name}: per-exit accuracy on the test split matches PyTorch's`, async () => {
+      const ref = reference(name);
+      const model = models.get(name) as ImportedModel;
+      assert.strictEqual(digits!.y.length, ref.testSamples);
+      const correct = model.exitNames.map(() => 0);
+      for (let b = 0; b < digits!.y.length; b += 250) {
+        const size = Math.min(250, digits!.y.length - b);
+        const preds = tf.tidy(() => model.forwardAll(inputsFor(name, tf.slice(digits!.x, b, size))).exits.map((e) => tf.argMax(e, 1)));
+        for (const [k, p] of preds.entries()) {
+          const data = await p.data();
+          for (let i = 0; i < size; i++) if (data[i] === digits!.y[b + i]) correct[k]!++;
+        }
+        tf.dispose(preds);
+      }
+      model.exitNames.forEach((exit, k) => {
+        const acc = correct[k]! / digits!.y.length;
+        // float32 order of operations may flip an argmax on a near-tie: at most one sample in 2000.
+        assert.ok(Math.abs(acc - ref.accuracy[exit]!) <= 1 / digits!.y.length + 1e-9, `${name} ${exit}: ${acc} here, ${ref.accuracy[exit]} in PyTorch`);
+      });
+    });
+  }
+
+  it('normalisation runs inside the model: input gradients are in pixel space and flow through every op', () => {
+    for (const name of ['mnist-sdn', 'resnet-exits']) {
+      const model = models.get(name) as ImportedModel;
+      const x = tf.tidy(() => inputsFor(name, tf.slice(digits!.x, 0, 4)));
+      const g = tf.grad((v: tf.Tensor) => tf.sum(model.forwardAll(v).exits.reduce((a, e) => tf.add(a, tf.sum(e)), tf.scalar(0))))(x);
+      assert.deepStrictEqual(g.shape, x.shape);
+      const norm = tf.tidy(() => tf.sum(tf.abs(g)).dataSync()[0]!);
+      assert.ok(Number.isFinite(norm) && norm > 0, `${name}: non-zero, finite input gradient (${norm})`);
+      tf.dispose([x, g]);
+    }
+  });
+});
