@@ -3,6 +3,7 @@
 // divisors), so a batch runs only tf ops on activations, and gradients flow through every one of them.
 import * as tf from '@tensorflow/tfjs';
 import { Attrs, BATCH, normAxis, padsOf, windowOf, type AnalyzedNode, type ConstValue, type Dim, type Value } from './onnxAnalyze';
+import { conv2dFast, depthwiseConv2dFast } from '../fastgrad';
 import { activationFor, constantFor, fromOnnxOrder, runtimeAxis, toOnnxOrder } from './onnxLayout';
 
 export interface Kernel {
@@ -130,21 +131,26 @@ export function compileNode(an: AnalyzedNode, opset: number, values: Map<string,
       const padded = t + l + b + r > 0;
       const hwio = tf.tidy(() => tf.transpose(tf.tensor4d(floats(w), [o, ig, kh, kw]), [2, 3, 1, 0]));
       const bias = value(2) !== undefined ? keep(tf.tensor1d(floats(constant(2)))) : undefined;
+      // Square kernels with one stride and no dilation use the engine's convolutions whose gradients are written
+      // with forward kernels (fastgrad.ts): the WASM backend has no depthwise input gradient, and they are faster.
+      const fast = kh === kw && win.strides[0] === win.strides[1] && win.dilations.every((d) => d === 1);
+      const s0 = win.strides[0];
+      const conv2d = (x: tf.Tensor4D, f: tf.Tensor4D): tf.Tensor4D => (fast ? conv2dFast(x, f, s0, 'valid') : tf.conv2d(x, f, win.strides, 'valid', 'NHWC', win.dilations));
       let conv: (x: tf.Tensor4D) => tf.Tensor4D;
       if (group === 1) {
         const f = keep(hwio);
-        conv = (x) => tf.conv2d(x, f, win.strides, 'valid', 'NHWC', win.dilations);
-      } else if (ig === 1) {
+        conv = (x) => conv2d(x, f);
+      } else if (ig === 1 && fast) {
         // Depthwise: output channel c * m + j reads input channel c, which is TF.js's depthwise order.
         const f = keep(tf.reshape(hwio, [kh, kw, group, o / group]) as tf.Tensor4D);
         hwio.dispose();
-        conv = (x) => tf.depthwiseConv2d(x, f, win.strides, 'valid', 'NHWC', win.dilations) as tf.Tensor4D;
+        conv = (x) => depthwiseConv2dFast(x, f, s0, 'valid');
       } else {
         const filters = tf.split(hwio, group, 3).map((f) => keep(f));
         hwio.dispose();
         conv = (x) => {
           const parts = tf.split(x, group, 3);
-          return tf.concat(parts.map((p, g) => tf.conv2d(p as tf.Tensor4D, filters[g] as tf.Tensor4D, win.strides, 'valid', 'NHWC', win.dilations)), 3);
+          return tf.concat(parts.map((p, g) => conv2d(p as tf.Tensor4D, filters[g] as tf.Tensor4D)), 3);
         };
       }
       return {

@@ -6,8 +6,10 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { importModel, type ImportedModel } from '../../../src/engine/import';
+import type { OnnxStep } from '../../../src/engine/import/onnxGraph';
 import { DEFAULT_TRAIN_FRACTION, MNIST_PIXELS, loadMnistAll, mnistSplit } from '../../../src/engine/data/mnist';
 import { useCpuBackend } from './helpers';
+import { initBackend } from '../../../src/engine/backend';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'onnx');
 
@@ -50,7 +52,8 @@ describe('engine/import: ONNX models exported by PyTorch (oracle: PyTorch output
   const models = new Map<string, ImportedModel>();
 
   before(async () => {
-    await useCpuBackend();
+    // The accuracy on 2000 test digits takes minutes on the pure-JS backend; single-threaded WASM takes seconds.
+    await initBackend({ preference: 'wasm', wasmThreads: 1 });
     root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dynn-onnx-')));
     for (const f of fs.readdirSync(FIXTURES)) if (f.endsWith('.onnx')) fs.copyFileSync(path.join(FIXTURES, f), path.join(root, f));
     const norm = ', normalize: { mean: [0.1307], std: [0.3081] }';
@@ -61,8 +64,9 @@ describe('engine/import: ONNX models exported by PyTorch (oracle: PyTorch output
     models.set('resnet-exits', await importModel('resnet.dynn.yaml', root));
     digits = await testSplit();
   });
-  after(() => {
+  after(async () => {
     for (const m of models.values()) m.dispose();
+    await useCpuBackend();
     digits?.x.dispose();
     fs.rmSync(root, { recursive: true, force: true });
   });
@@ -119,6 +123,50 @@ describe('engine/import: ONNX models exported by PyTorch (oracle: PyTorch output
       const norm = tf.tidy(() => tf.sum(tf.abs(g)).dataSync()[0]!);
       assert.ok(Number.isFinite(norm) && norm > 0, `${name}: non-zero, finite input gradient (${norm})`);
       tf.dispose([x, g]);
+    }
+  });
+
+  it('dynamic inference really skips work: a sample that leaves at exit 1 never runs the later segments', async () => {
+    const model = models.get('mnist-sdn') as ImportedModel;
+    const x = tf.slice(digits!.x, 0, 64);
+    // Every step of every exit's part records the rows it ran on.
+    const rows = model.plan.exits.map(() => [] as number[]);
+    const restore: (() => void)[] = [];
+    model.plan.exits.forEach((e, k) => {
+      for (const step of [...e.trunk.steps, ...e.head.steps] as OnnxStep[]) {
+        const run = step.run;
+        step.run = (xs) => {
+          rows[k]!.push(xs[0]?.shape[0] ?? -1);
+          return run(xs);
+        };
+        restore.push(() => (step.run = run));
+      }
+    });
+    try {
+      assert.ok(model.plan.exits.every((e) => e.trunk.steps.length + e.head.steps.length > 0), 'every exit has its own part');
+      const before = tf.memory().numTensors;
+      const all = await model.runDynamic(x, { thresholds: [0, 0] });
+      assert.strictEqual(tf.memory().numTensors, before, 'no tensors leaked');
+      assert.ok(all.exitIndex.every((e) => e === 0));
+      assert.deepStrictEqual(all.executed.segmentRows, [64, 0, 0]);
+      assert.ok(rows[0]!.length > 0 && rows[0]!.every((r) => r === 64));
+      assert.deepStrictEqual([rows[1], rows[2]], [[], []], 'the later segments never ran');
+
+      rows.forEach((r) => (r.length = 0));
+      const run = await model.runDynamic(x, { thresholds: [0.99, 0.99] });
+      const past = (k: number): number => run.exitIndex.filter((e) => e >= k).length;
+      assert.ok(past(1) > 0 && past(1) < 64, `some samples leave at exit 1 (${64 - past(1)} did)`);
+      assert.deepStrictEqual(run.executed.segmentRows, [64, past(1), past(2)]);
+      assert.ok(rows[1]!.every((r) => r === past(1)) && rows[2]!.every((r) => r === past(2)), `rows seen per part: ${rows.map((r) => r[0]).join(', ')}`);
+      // Each answer is the one the whole graph gives at the exit the sample took.
+      const outs = model.forwardAll(x).exits;
+      const preds = outs.map((o) => Array.from(tf.argMax(o, 1).dataSync()));
+      run.exitIndex.forEach((e, i) => assert.strictEqual(run.prediction[i], preds[e]![i], `sample ${i} at exit ${e}`));
+      assert.strictEqual(run.flops[0], model.flopsAtExit[run.exitIndex[0]!]);
+      tf.dispose(outs);
+    } finally {
+      restore.forEach((r) => r());
+      x.dispose();
     }
   });
 });
