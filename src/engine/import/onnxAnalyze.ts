@@ -353,7 +353,7 @@ function elementwise(inputs: ConstValue[], f: (v: number[]) => number, label: st
   const views = inputs.map((v) => {
     const full = [...new Array<number>(dims.length - v.dims.length).fill(1), ...v.dims];
     const strides = full.map((d, i) => (d === 1 ? 0 : product(full.slice(i + 1))));
-    return { data: v.data as ArrayLike<Dim>, strides };
+    return { data: v.data, strides };
   });
   const out = new Float32Array(count);
   const idx = dims.map(() => 0);

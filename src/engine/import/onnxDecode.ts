@@ -56,15 +56,30 @@ export interface OnnxModel {
 /** Reads `length` bytes (the rest of the file when undefined) at `offset` of an external-data file `location`. */
 export type ExternalReader = (location: string, offset: number, length: number | undefined, tensor: string) => Promise<Uint8Array>;
 
-type Long = { toNumber(): number };
-const num = (v: number | Long | null | undefined): number => (v === null || v === undefined ? 0 : typeof v === 'number' ? v : v.toNumber());
+/** protobufjs gives 64-bit integers as numbers or as Long objects (when the long package is present). */
+const num = (v: unknown): number => {
+  if (typeof v === 'number') return v;
+  const long = v as { toNumber?: () => number } | null | undefined;
+  return typeof long?.toNumber === 'function' ? long.toNumber() : 0;
+};
 
 /** How a node is named in messages: its name (or position), op type and the model's opset. */
 export function describeNode(node: Pick<OnnxNode, 'index' | 'name' | 'opType'>, opset: number): string {
   return `node ${node.name !== '' ? `'${node.name}'` : `#${node.index}`} (${node.opType}, opset ${opset})`;
 }
 
-const DT = onnx.TensorProto.DataType;
+/** ONNX data type codes as plain numbers (they arrive as numbers in the decoded message). */
+const DT = {
+  FLOAT: onnx.TensorProto.DataType.FLOAT as number,
+  INT8: onnx.TensorProto.DataType.INT8 as number,
+  UINT8: onnx.TensorProto.DataType.UINT8 as number,
+  INT16: onnx.TensorProto.DataType.INT16 as number,
+  UINT16: onnx.TensorProto.DataType.UINT16 as number,
+  INT32: onnx.TensorProto.DataType.INT32 as number,
+  INT64: onnx.TensorProto.DataType.INT64 as number,
+  BOOL: onnx.TensorProto.DataType.BOOL as number,
+  DOUBLE: onnx.TensorProto.DataType.DOUBLE as number,
+};
 const BYTES: Partial<Record<number, number>> = { [DT.FLOAT]: 4, [DT.DOUBLE]: 8, [DT.INT64]: 8, [DT.INT32]: 4, [DT.INT8]: 1, [DT.UINT8]: 1, [DT.BOOL]: 1, [DT.INT16]: 2, [DT.UINT16]: 2 };
 const FLOAT_TYPES = new Set<number>([DT.FLOAT, DT.DOUBLE]);
 
@@ -134,7 +149,7 @@ async function decodeTensor(t: onnx.ITensorProto, where: string, readExternal: E
   if (budget.bytes > MAX_WEIGHT_BYTES) throw new Error(`${label}: the model's tensors exceed ${MAX_WEIGHT_BYTES} bytes together (the limit)`);
   const float = FLOAT_TYPES.has(dtype);
   let raw = t.rawData && t.rawData.byteLength > 0 ? t.rawData : undefined;
-  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
+  if ((t.dataLocation as number | null | undefined) === (onnx.TensorProto.DataLocation.EXTERNAL as number)) {
     const entries = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
     const location = entries.get('location');
     if (location === undefined || location === '') throw new Error(`${label} is stored externally but names no 'location'`);
@@ -151,8 +166,8 @@ async function decodeTensor(t: onnx.ITensorProto, where: string, readExternal: E
     }
     return { name, dims, float, data: fromRaw(raw, dtype, count) };
   }
-  const typed: (number | Long)[] =
-    dtype === DT.FLOAT ? (t.floatData ?? []) : dtype === DT.DOUBLE ? (t.doubleData ?? []) : dtype === DT.INT64 ? (t.int64Data ?? []) : (t.int32Data ?? []);
+  const typed: unknown[] =
+    dtype === DT.FLOAT ? (t.floatData ?? []) : dtype === DT.DOUBLE ? (t.doubleData ?? []) : dtype === DT.INT64 ? ((t.int64Data ?? []) as unknown[]) : (t.int32Data ?? []);
   if (typed.length !== count) throw new Error(`${label} holds ${typed.length} values, but [${dims.join(', ')}] needs ${count}`);
   return { name, dims, float, data: float ? Float32Array.from(typed.map(num)) : typed.map(num) };
 }

@@ -15,7 +15,7 @@ export interface OnnxStep {
   outputs: string[];
   flops: number;
   params: number;
-  run(xs: tf.Tensor[]): tf.Tensor;
+  run: (xs: tf.Tensor[]) => tf.Tensor;
 }
 
 export type OnnxPart = Part<OnnxStep>;

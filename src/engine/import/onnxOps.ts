@@ -9,7 +9,7 @@ import { activationFor, constantFor, fromOnnxOrder, runtimeAxis, toOnnxOrder } f
 export interface Kernel {
   /** The node's activation inputs, in the order `run` takes them. */
   inputs: string[];
-  run(xs: tf.Tensor[]): tf.Tensor;
+  run: (xs: tf.Tensor[]) => tf.Tensor;
   /** Tensors prepared at load, owned by the model. */
   weights: tf.Tensor[];
 }
@@ -142,7 +142,7 @@ export function compileNode(an: AnalyzedNode, opset: number, values: Map<string,
         conv = (x) => conv2d(x, f);
       } else if (ig === 1 && fast) {
         // Depthwise: output channel c * m + j reads input channel c, which is TF.js's depthwise order.
-        const f = keep(tf.reshape(hwio, [kh, kw, group, o / group]) as tf.Tensor4D);
+        const f = keep(tf.reshape<tf.Rank.R4>(hwio, [kh, kw, group, o / group]));
         hwio.dispose();
         conv = (x) => depthwiseConv2dFast(x, f, s0, 'valid');
       } else {
@@ -243,7 +243,7 @@ export function compileNode(an: AnalyzedNode, opset: number, values: Map<string,
         inputs,
         run: (xs) => {
           const a = xs[0] as tf.Tensor2D;
-          const y = bMat !== undefined ? tf.matMul(a, bMat as tf.Tensor2D) : tf.mul(tf.matMul(a, xs[1] as tf.Tensor2D, false, transB), alpha);
+          const y = bMat !== undefined ? tf.matMul(a, bMat) : tf.mul(tf.matMul(a, xs[1] as tf.Tensor2D, false, transB), alpha);
           return cT !== undefined ? tf.add(y, cT) : y;
         },
         weights,
