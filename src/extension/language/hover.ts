@@ -6,7 +6,8 @@ import { hoverMarkdown } from './describe';
 import type { DocumentAnalyses } from './document-analyses';
 import { guarded, type Log } from '../log';
 import { nodeAt } from './model-nodes';
-import { importHoverMarkdown, isOnnxImport, type ImportedGraphs } from './imported-graphs';
+import { importHoverMarkdown, isOnnxImport } from './imported-describe';
+import type { ImportedGraphs } from './imported-graphs';
 
 export class ModelHoverProvider implements vscode.HoverProvider {
   constructor(

@@ -5,21 +5,15 @@ import * as vscode from 'vscode';
 import type { ImportSpec } from '../../modelfile/types';
 import { resolveRef } from '../../engine/import/artifacts';
 import { MAX_ONNX_FILE_BYTES } from '../../engine/import/limits';
-import { summarizeOnnx, type OnnxCostSummary } from '../../engine/import/onnxSummary';
-import { formatCount, formatFlops, formatShare } from './describe';
+import { summarizeOnnx } from '../../engine/import/onnxSummary';
+import type { ImportedFigures } from './imported-describe';
 import { host } from '../../protocol/host';
 
 const RETRY_MS = 5000;
 
-export type ImportedFigures = { summary: OnnxCostSummary } | { problem: string };
-
 interface Entry {
   key: string;
   figures?: ImportedFigures;
-}
-
-export function isOnnxImport(imp: ImportSpec | undefined): imp is ImportSpec {
-  return imp !== undefined && /\.onnx$/i.test(imp.model);
 }
 
 export class ImportedGraphs implements vscode.Disposable {
@@ -67,36 +61,4 @@ export class ImportedGraphs implements vscode.Disposable {
     this.changed.dispose();
     this.entries.clear();
   }
-}
-
-/** The lens over `import`: the graph as a whole. */
-export function importLensTitle(figures: ImportedFigures): string {
-  if ('problem' in figures) return `$(warning) imported graph: ${figures.problem}`;
-  const s = figures.summary;
-  return `ONNX opset ${s.opset} · ${s.nodes} nodes · ${formatFlops(s.fullFlops)} · ${formatCount(s.params)} params`;
-}
-
-/** The lens over exit `k` of `import.outputs`: what a sample leaving there has paid, and its own part. */
-export function importExitLensTitle(figures: ImportedFigures, k: number): string | undefined {
-  if ('problem' in figures) return undefined;
-  const s = figures.summary;
-  const e = s.exits[k];
-  if (e === undefined) return undefined;
-  return `${e.name}: ${formatFlops(e.flopsAtExit)} to here (${formatShare(e.flopsAtExit / s.fullFlops)} of the graph) · own part ${formatFlops(e.partFlops)}, ${formatCount(e.partParams)} params`;
-}
-
-/** Hover over the `import` block: a table of the exits. */
-export function importHoverMarkdown(figures: ImportedFigures): string {
-  if ('problem' in figures) return `**Imported graph**: ${figures.problem}`;
-  const s = figures.summary;
-  const rows = s.exits.map((e) => `| \`${e.name}\` | ${formatFlops(e.flopsAtExit)} | ${formatShare(e.flopsAtExit / s.fullFlops)} | ${formatFlops(e.partFlops)} | ${formatCount(e.partParams)} |`);
-  return [
-    `**Imported ONNX graph** (opset ${s.opset}${s.producer ? `, ${s.producer}` : ''}): ${s.nodes} nodes, ${formatFlops(s.fullFlops)} per sample, ${formatCount(s.params)} parameters`,
-    '',
-    '| exit | FLOPs to here | share | own part | own params |',
-    '|---|---|---|---|---|',
-    ...rows,
-    '',
-    'Counted from the ONNX nodes as docs/import.md says; dynamic inference charges the same figures.',
-  ].join('\n');
 }
