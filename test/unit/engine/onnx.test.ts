@@ -122,6 +122,23 @@ describe('engine/import: ONNX models exported by PyTorch (oracle: PyTorch output
       assert.deepStrictEqual(g.shape, x.shape);
       const norm = tf.tidy(() => tf.sum(tf.abs(g)).dataSync()[0]!);
       assert.ok(Number.isFinite(norm) && norm > 0, `${name}: non-zero, finite input gradient (${norm})`);
+      // The gradient is the right one: along a random direction it matches a central difference of each exit. Random
+      // inputs, not digits: a digit's flat background makes max-pooling windows tie, where the two sides of a
+      // difference take different maxima.
+      const xr = tf.randomUniform([2, ...model.inputShape], 0.2, 0.8, 'float32', 7);
+      const d = tf.randomUniform(xr.shape, -1, 1, 'float32', 5);
+      model.exitNames.forEach((exit, k) => {
+        const f = (v: tf.Tensor): tf.Scalar => tf.sum(model.forwardAll(v).exits[k]!);
+        const [analytic, numeric] = tf.tidy(() => {
+          const value = (v: tf.Tensor): number => f(v).dataSync()[0]!;
+          // float32 and ReLU kinks make one difference noisy (about 10%): average three step sizes.
+          const steps = [1e-3, 3e-4, 1e-4];
+          const central = steps.map((h) => (value(tf.add(xr, tf.mul(d, h))) - value(tf.sub(xr, tf.mul(d, h)))) / (2 * h));
+          return [tf.sum(tf.mul(tf.grad(f)(xr), d)).dataSync()[0]!, central.reduce((a, b) => a + b, 0) / steps.length];
+        });
+        assert.ok(Math.abs(analytic - numeric) <= 0.25 * Math.abs(numeric) + 0.1, `${name} ${exit}: directional derivative ${analytic} by tf.grad, ${numeric} by central difference`);
+      });
+      tf.dispose([xr, d]);
       tf.dispose([x, g]);
     }
   });
