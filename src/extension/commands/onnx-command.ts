@@ -25,7 +25,8 @@ async function pickOnnx(arg: unknown): Promise<vscode.Uri | undefined> {
 }
 
 export const createOnnxModelFile: CommandFactory = (ctx) =>
-  whenTrusted('Creating a model file for an ONNX model', async (arg?: unknown) => {
+  // `exits` (names of graph outputs) skips the pick, for automation (tests, walkthrough links).
+  whenTrusted('Creating a model file for an ONNX model', async (arg?: unknown, exits?: unknown) => {
     const uri = await pickOnnx(arg);
     if (uri === undefined) return undefined;
     const folder = vscode.workspace.getWorkspaceFolder(uri);
@@ -45,10 +46,13 @@ export const createOnnxModelFile: CommandFactory = (ctx) =>
       if (stat.size > MAX_ONNX_FILE_BYTES) return fail(`${rel} is ${stat.size} bytes; an .onnx file is limited to ${MAX_ONNX_FILE_BYTES}.`);
       const model = await decodeForEditor(await vscode.workspace.fs.readFile(vscode.Uri.file(file)), rel);
       const choices = outputChoices(model);
-      const picked = await vscode.window.showQuickPick(
-        choices.map((c) => ({ label: c.name, description: `[${c.dims.join(', ')}]`, ...(c.classifier ? {} : { detail: 'not [batch, classes]: cannot be an exit' }), picked: c.classifier, choice: c })),
-        { canPickMany: true, placeHolder: `The exits of ${rel}, in graph order; the last is the final classifier` },
-      );
+      const given = Array.isArray(exits) ? choices.filter((c) => exits.includes(c.name)).map((choice) => ({ choice })) : undefined;
+      const picked =
+        given ??
+        (await vscode.window.showQuickPick(
+          choices.map((c) => ({ label: c.name, description: `[${c.dims.join(', ')}]`, ...(c.classifier ? {} : { detail: 'not [batch, classes]: cannot be an exit' }), picked: c.classifier, choice: c })),
+          { canPickMany: true, placeHolder: `The exits of ${rel}, in graph order; the last is the final classifier` },
+        ));
       if (picked === undefined || picked.length === 0) return undefined;
       const base = host().path.basename(file).replace(/\.onnx$/i, '');
       target = vscode.Uri.file(host().path.join(host().path.dirname(file), `${base}.dynn.yaml`));
