@@ -57,9 +57,10 @@ describe('editor: an ONNX sidecar', function () {
     const onnx = vscode.Uri.file(path.join(dir, 'mnist-sdn.onnx'));
     const created = await vscode.commands.executeCommand<vscode.Uri>('dynn.createOnnxModelFile', onnx, ['exit1', 'exit2', 'final']);
     assert.strictEqual(created?.fsPath, path.join(dir, 'mnist-sdn.dynn.yaml'));
-    const text = fs.readFileSync(created.fsPath, 'utf8');
+    assert.strictEqual(vscode.window.activeTextEditor?.document.uri.fsPath, created.fsPath);
+    const text = vscode.window.activeTextEditor?.document.getText() ?? '';
+    assert.strictEqual(fs.readFileSync(created.fsPath, 'utf8'), text, 'saved to disk, where checks read it');
     assert.match(text, /outputs: \[exit1, exit2, final\]/);
     assert.match(text, /input: \{ shape: \[28, 28, 1\], range: \[0, 1\] \}/);
-    assert.strictEqual(vscode.window.activeTextEditor?.document.uri.fsPath, created.fsPath);
   });
 });

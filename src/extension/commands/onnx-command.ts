@@ -74,6 +74,8 @@ export const createOnnxModelFile: CommandFactory = (ctx) =>
       edit.createFile(target, { ignoreIfExists: false });
       edit.insert(target, new vscode.Position(0, 0), text);
       if (!(await vscode.workspace.applyEdit(edit))) return fail(`could not create ${vscode.workspace.asRelativePath(target)}`);
+      // Saved at once: checks read the sidecar from disk (the edit stays undoable in the editor).
+      await (await vscode.workspace.openTextDocument(target)).save();
       ctx.log.info(`Created ${vscode.workspace.asRelativePath(target)} for ${vscode.workspace.asRelativePath(uri)}`);
     }
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(target));
