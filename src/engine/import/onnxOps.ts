@@ -20,6 +20,16 @@ const FLOAT_MAX = 3.4028234663852886e38;
 const floats = (v: ConstValue): Float32Array => (v.float ? (v.data as Float32Array) : Float32Array.from(v.data as number[]));
 const concrete = (shape: readonly Dim[], batch: number): number[] => shape.map((d) => (d === BATCH ? batch : d));
 
+/** Grouped convolutions with at most this many input channels run as one dense convolution. */
+const GROUPED_AS_DENSE_MAX_CHANNELS = 64;
+
+/** A grouped HWIO kernel [kh, kw, cin / g, cout] as a dense [kh, kw, cin, cout] one, zero outside each group. */
+function blockDiagonal(hwio: tf.Tensor4D, group: number): tf.Tensor4D {
+  const ig = hwio.shape[2];
+  const parts = tf.split(hwio, group, 3).map((w, g) => tf.pad(w, [[0, 0], [0, 0], [g * ig, (group - 1 - g) * ig], [0, 0]]));
+  return tf.concat(parts, 3) as tf.Tensor4D;
+}
+
 /** Compiles one analysed node; `values` holds every value's constant or shape. */
 export function compileNode(an: AnalyzedNode, opset: number, values: Map<string, Value>): Kernel {
   const { node, label } = an;
@@ -135,7 +145,10 @@ export function compileNode(an: AnalyzedNode, opset: number, values: Map<string,
       // with forward kernels (fastgrad.ts): the WASM backend has no depthwise input gradient, and they are faster.
       const fast = kh === kw && win.strides[0] === win.strides[1] && win.dilations.every((d) => d === 1);
       const s0 = win.strides[0];
-      const conv2d = (x: tf.Tensor4D, f: tf.Tensor4D): tf.Tensor4D => (fast ? conv2dFast(x, f, s0, 'valid') : tf.conv2d(x, f, win.strides, 'valid', 'NHWC', win.dilations));
+      // Stride 1, odd kernel, pads (k - 1) / 2 on every side is TF's 'same': the kernel pads, no separate pad pass.
+      const same = fast && s0 === 1 && kh % 2 === 1 && win.pads.every((p) => p === (kh - 1) / 2);
+      const mode = same ? 'same' : 'valid';
+      const conv2d = (x: tf.Tensor4D, f: tf.Tensor4D): tf.Tensor4D => (fast ? conv2dFast(x, f, s0, mode) : tf.conv2d(x, f, win.strides, 'valid', 'NHWC', win.dilations));
       let conv: (x: tf.Tensor4D) => tf.Tensor4D;
       if (group === 1) {
         const f = keep(hwio);
@@ -144,7 +157,13 @@ export function compileNode(an: AnalyzedNode, opset: number, values: Map<string,
         // Depthwise: output channel c * m + j reads input channel c, which is TF.js's depthwise order.
         const f = keep(tf.reshape<tf.Rank.R4>(hwio, [kh, kw, group, o / group]));
         hwio.dispose();
-        conv = (x) => depthwiseConv2dFast(x, f, s0, 'valid');
+        conv = (x) => depthwiseConv2dFast(x, f, s0, mode);
+      } else if (fast && ig * group <= GROUPED_AS_DENSE_MAX_CHANNELS) {
+        // Few channels: one dense convolution with a block-diagonal kernel beats a split, a convolution per group
+        // and a concat (each a kernel launch and a copy). FLOPs are still counted as grouped (onnxAnalyze.ts).
+        const f = keep(tf.tidy(() => blockDiagonal(hwio, group)));
+        hwio.dispose();
+        conv = (x) => conv2d(x, f);
       } else {
         const filters = tf.split(hwio, group, 3).map((f) => keep(f));
         hwio.dispose();
@@ -156,7 +175,7 @@ export function compileNode(an: AnalyzedNode, opset: number, values: Map<string,
       return {
         inputs: [act(0)],
         run: ([x]) => {
-          const y = conv((padded ? tf.pad(x as tf.Tensor4D, padding) : x) as tf.Tensor4D);
+          const y = conv((padded && !same ? tf.pad(x as tf.Tensor4D, padding) : x) as tf.Tensor4D);
           return bias !== undefined ? tf.add(y, bias) : y;
         },
         weights,
