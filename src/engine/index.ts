@@ -15,7 +15,7 @@ export { trainingDataDigest } from './dataDigest';
 export { DYNN_DIR, WEIGHTS_DIR, RESULTS_DIR, WorkspaceError, checkRunOutputs, workspaceDir, workspaceOutput } from './workspace';
 export type { LoadOrTrainResult } from './cache';
 export { conv2dFast, depthwiseConv2dFast, maxPoolFast } from './fastgrad';
-export { importLayersModel, ImportedModel, parseImportSidecar, ImportError } from './import';
+export { importModel, importLayersModel, ImportedModel, parseImportSidecar, ImportError } from './import';
 export type { ImportSidecar } from './import';
 export type { SegmentProfile } from './network';
 export { gatherRows } from './rows';

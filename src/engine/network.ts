@@ -107,7 +107,7 @@ export class Network implements DynamicModel {
     readonly seed: number,
   ) {
     if (spec.import !== undefined) {
-      throw new Error(`Model '${spec.name}' imports a TF.js Layers model (${spec.import.model}); load it with importLayersModel, it has no layers to build.`);
+      throw new Error(`Model '${spec.name}' imports a pretrained model (${spec.import.model}); load it with importModel, it has no layers to build.`);
     }
     this.name = isStaticTwin ? `${spec.name} (static twin)` : spec.name;
     this.inputShape = [...spec.input.shape];

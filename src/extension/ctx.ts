@@ -10,6 +10,7 @@ import { Config } from './config';
 import { DiagnosticsController } from './language/diagnostics';
 import { DocumentAnalyses, MODEL_SELECTOR } from './language/document-analyses';
 import { ModelHoverProvider } from './language/hover';
+import { ImportedGraphs } from './language/imported-graphs';
 import { Log } from './log';
 import { BackendStatus } from './runs/backend-status';
 import { CheckRunner } from './runs/check-runner';
@@ -80,9 +81,10 @@ export class Ctx implements vscode.Disposable {
   registerProviders(): void {
     const { analyses, log } = this;
     this.own(new DiagnosticsController(analyses, this.config, log));
-    this.own(vscode.languages.registerHoverProvider(MODEL_SELECTOR, new ModelHoverProvider(analyses, this.analyzer, log)));
+    const imported = this.own(new ImportedGraphs());
+    this.own(vscode.languages.registerHoverProvider(MODEL_SELECTOR, new ModelHoverProvider(analyses, this.analyzer, log, imported)));
     this.own(vscode.languages.registerDocumentSymbolProvider(MODEL_SELECTOR, new ModelSymbolProvider(analyses, log), { label: 'DyNN model' }));
-    const lenses = this.own(new ModelCodeLensProvider(analyses, this.results, this.runner, this.config, log));
+    const lenses = this.own(new ModelCodeLensProvider(analyses, this.results, this.runner, this.config, log, imported));
     this.own(vscode.languages.registerCodeLensProvider(MODEL_SELECTOR, lenses));
     this.own(vscode.languages.registerCodeActionsProvider(MODEL_SELECTOR, new ModelQuickFixProvider(analyses, log), ModelQuickFixProvider.metadata));
     this.own(vscode.languages.registerCompletionItemProvider(YAML_SELECTOR, new YamlCompletionProvider(this.analyzer, log), ...COMPLETION_TRIGGERS));

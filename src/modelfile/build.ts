@@ -64,6 +64,11 @@ function buildImport(raw: unknown): ImportSpec {
   const o = asObj(raw);
   const spec: ImportSpec = { model: String(o.model), outputs: asArr(o.outputs).map(String), path: ['import'] };
   if (Array.isArray(o.thresholds)) spec.thresholds = o.thresholds.map(Number);
+  if (o.normalize !== undefined) {
+    const n = asObj(o.normalize);
+    spec.normalize = { mean: asArr(n.mean).map(Number), std: asArr(n.std).map(Number) };
+  }
+  if (typeof o.static === 'string') spec.static = o.static;
   return spec;
 }
 

@@ -312,6 +312,17 @@ class Checker {
     }
   }
 
+  /** `import.normalize`: one value, or one per input channel (the last dim of input.shape), for mean and std. */
+  private checkNormalize(n: { mean: number[]; std: number[] }, path: NodePath): void {
+    const channels = this.spec.input.shape[this.spec.input.shape.length - 1] ?? 1;
+    for (const key of ['mean', 'std'] as const) {
+      const len = n[key].length;
+      if (len !== 1 && len !== channels) {
+        this.add('import/normalize', `'${key}' needs 1 value or one per input channel (${channels}), got ${len}`, this.span([...path, key]));
+      }
+    }
+  }
+
   private checkImport(imp: ImportSpec): void {
     const s = this.spec;
     for (const key of ['backbone', 'exits', 'gates'] as const) {
@@ -319,10 +330,13 @@ class Checker {
         this.add('import/conflict', `'${key}' cannot be used with 'import': the layers and exits come from the imported model`, this.span([key]));
       }
     }
-    const model = imp.model;
-    if (/^([a-zA-Z]:|[\\/]|~)/.test(model) || /^[a-z][a-z0-9+.-]*:/i.test(model)) {
-      this.add('import/path', `'model' must be a path relative to this file inside the workspace, got '${model}'`, this.span([...imp.path, 'model']));
+    for (const key of ['model', 'static'] as const) {
+      const ref = imp[key];
+      if (ref !== undefined && (/^([a-zA-Z]:|[\\/]|~)/.test(ref) || /^[a-z][a-z0-9+.-]*:/i.test(ref))) {
+        this.add('import/path', `'${key}' must be a path relative to this file inside the workspace, got '${ref}'`, this.span([...imp.path, key]));
+      }
     }
+    if (imp.normalize !== undefined) this.checkNormalize(imp.normalize, [...imp.path, 'normalize']);
     const outputsSpan = this.span([...imp.path, 'outputs']);
     const names = imp.outputs;
     if (names[names.length - 1] !== 'final') this.add('import/outputs', `the last output is the final classifier and must be named 'final'; got '${names[names.length - 1] ?? ''}'`, outputsSpan);

@@ -233,7 +233,7 @@ export interface ModelSpec {
   import?: ImportSpec;
 }
 
-/** `import:` of a sidecar file: which model.json to load and which of its outputs is which exit. */
+/** `import:` of a sidecar file: which model (.onnx or model.json) to load and which of its outputs is which exit. */
 export interface ImportSpec {
   /** model.json, relative to the sidecar file. */
   model: string;
@@ -241,6 +241,10 @@ export interface ImportSpec {
   outputs: string[];
   /** Threshold per internal exit (final excluded); default the policy threshold. */
   thresholds?: number[];
+  /** Per-channel normalisation applied inside the model ((x - mean) / std); inputs stay in pixel space. */
+  normalize?: { mean: number[]; std: number[] };
+  /** The static twin (same backbone without exits), relative to the sidecar file. */
+  static?: string;
   path: NodePath;
 }
 

@@ -8,7 +8,7 @@ import { currentBackend, runWithFallback } from '../engine/backend';
 import { assertFitsInMemory, availableBytes, batchForBackend } from '../engine/memory';
 import { loadOrTrain, type LoadOrTrainResult } from '../engine/cache';
 import { loadData } from '../engine/data';
-import { importLayersModel, type ImportedModel } from '../engine/import';
+import { importModel, type ImportedModel } from '../engine/import';
 import { policyFromSpec } from '../engine/policy';
 import type { CancelToken, DataSplit, DynamicModel, Progress } from '../engine/types';
 import type { AttackSpec, ModelSpec } from '../modelfile/types';
@@ -124,7 +124,7 @@ function planOf(spec: ModelSpec, options: CheckOptions): Plan {
 /** The models a check measures, what their exits cost, and where their weights came from. */
 interface Weights {
   model: DynamicModel;
-  /** The static twin, when a study needs it (never for an imported model). */
+  /** The static twin, when a study needs it (an imported model's only when its sidecar names `import.static`). */
   twin?: DynamicModel;
   costs: ModelCosts;
   /** provenance.weights */
@@ -154,17 +154,23 @@ async function trainedWeights(spec: ModelSpec, root: string, data: DataSplit, tw
   }
 }
 
-/** The pretrained model a sidecar names, used as it is; its exit costs come from its own graph. */
-async function importedWeights(input: CheckInput, options: CheckOptions): Promise<Weights> {
+/**
+ * The pretrained model a sidecar names, used as it is; its exit costs come from its own graph. When a study needs
+ * the static twin, `import.static` is imported too (importedStudyRefusal refuses those studies without it).
+ */
+async function importedWeights(input: CheckInput, options: CheckOptions, needTwin: boolean): Promise<Weights> {
   options.onProgress?.({ phase: 'setup', message: `Importing the model named in ${input.file}` });
-  const model = await importLayersModel(input.file, input.workspaceRoot);
+  const model = await importModel(input.file, input.workspaceRoot);
+  let twin: ImportedModel | undefined;
   try {
     assertSameSidecar(input, model);
+    if (needTwin && model.sidecar.static !== undefined) twin = await importModel(input.file, input.workspaceRoot, { staticTwin: true });
   } catch (err) {
     model.dispose();
     throw err;
   }
-  return { model, costs: importedCosts(model), description: `imported ${model.modelFile}` };
+  const description = `imported ${model.modelFile}${twin !== undefined ? `; static twin imported ${twin.modelFile}` : ''}`;
+  return { model, ...(twin !== undefined ? { twin } : {}), costs: importedCosts(model), description };
 }
 
 /**
@@ -176,7 +182,8 @@ function assertSameSidecar(input: CheckInput, model: ImportedModel): void {
   const disk = model.sidecar;
   const same =
     imp !== undefined &&
-    JSON.stringify([imp.model, imp.outputs, imp.thresholds ?? null]) === JSON.stringify([disk.model, disk.outputs, disk.thresholds ?? null]) &&
+    JSON.stringify([imp.model, imp.outputs, imp.thresholds ?? null, imp.normalize ?? null, imp.static ?? null]) ===
+      JSON.stringify([disk.model, disk.outputs, disk.thresholds ?? null, disk.normalize ?? null, disk.static ?? null]) &&
     input.spec.policy.kind === disk.policy.kind &&
     input.spec.policy.threshold === disk.policy.threshold &&
     input.spec.policy.patience === disk.policy.patience;
@@ -217,7 +224,7 @@ export async function runCheck(input: CheckInput, options: CheckOptions = {}): P
   const load = (): ReturnType<typeof loadData> => loadData(spec, input.workspaceRoot, { maxTest: plan.samples, ...(imported ? { maxTrain: 1 } : {}) });
   let data = await load();
   const needTwin = plan.studies.has('transfer') || plan.studies.has('efficiency');
-  const loadWeights = (d: DataSplit): Promise<Weights> => (imported ? importedWeights(input, options) : trainedWeights(spec, input.workspaceRoot, d, needTwin, options));
+  const loadWeights = (d: DataSplit): Promise<Weights> => (imported ? importedWeights(input, options, needTwin) : trainedWeights(spec, input.workspaceRoot, d, needTwin, options));
   let weights: Weights | undefined;
   try {
     let w = await loadWeights(data);

@@ -40,10 +40,10 @@ export function exitRemovalPath(spec: ModelSpec, i: number): NodePath | undefine
   return exit === undefined ? undefined : [...exit.path];
 }
 
-/** Why a study cannot run on an imported model, or undefined when it can. */
+/** Why a study cannot run on an imported model, or undefined when it can (twin studies need `import.static`). */
 export function importedStudyRefusal(spec: ModelSpec, study: StudyName): string | undefined {
-  if (spec.import === undefined || !TWIN_STUDIES.includes(study)) return undefined;
-  return `an imported model has no static twin: the '${study}' study compares the DyNN with the same backbone trained without exits, and '${spec.name}' was trained elsewhere (run --study sweep, which needs no twin)`;
+  if (spec.import === undefined || spec.import.static !== undefined || !TWIN_STUDIES.includes(study)) return undefined;
+  return `an imported model has no static twin: the '${study}' study compares the DyNN with the same backbone trained without exits, and '${spec.name}' was trained elsewhere; name that backbone, trained separately, as 'import.static' (or run --study sweep, which needs no twin)`;
 }
 
 /** The studies a `study` run does by default on this model: all, except those an imported model cannot run. */

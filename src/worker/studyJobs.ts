@@ -117,7 +117,7 @@ async function runCheckJob(p: CheckParams, ctx: JobContext, defaults: { studies:
         ...(p.steps !== undefined ? { steps: p.steps } : {}),
         ...(p.seed !== undefined ? { seed: p.seed } : {}),
         ...(p.backend !== undefined ? { backend: p.backend } : {}),
-        // An imported model has no static twin: its default study leaves out the studies that need one.
+        // An imported model without 'import.static' has no static twin: its default study leaves out the studies that need one.
         studies: p.studies ?? defaultStudiesFor(model.spec, defaults.studies),
         findings: p.findings ?? defaults.findings,
         onProgress: (pr) => ctx.progress(pr),

@@ -4,12 +4,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import { resolveInWorkspace } from '../data/paths';
 import { ImportError } from './errors';
+import { MAX_MODEL_JSON_BYTES, MAX_WEIGHT_BYTES } from './limits';
 import { errorCode, host } from '../../protocol/host';
 
-/** Limit on model.json (topology + manifest): a Keras topology is kilobytes, not megabytes. */
-const MAX_MODEL_JSON_BYTES = 32 * 1024 * 1024;
-/** Limit on all weight shards together. */
-const MAX_WEIGHT_BYTES = 1024 * 1024 * 1024;
 
 /** An absolute path in Windows spelling (`\x`, `/x`, `C:\x`, `C:/x`), refused on every host alike. */
 const WINDOWS_ABSOLUTE = /^([\\/]|[A-Za-z]:[\\/])/;

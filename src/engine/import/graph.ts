@@ -1,9 +1,9 @@
 // Splits a loaded multi-output Keras graph at its exit outputs so dynamic inference runs each part only on the
 // samples still in the batch. The graph is executed node by node (layer.apply on concrete tensors): TF.js cannot
 // build a sub-model whose inputs are intermediate tensors, and node-level execution also handles shared layers.
-// Exit k's part = the nodes output k needs that no earlier output needed; of those, the "trunk" also feeds a
-// later output and the "head" feeds only exit k (a disabled exit skips its head).
+// The split itself (trunk, head, carry) is parts.ts, shared with ONNX graphs.
 import * as tf from '@tensorflow/tfjs';
+import { splitAtExits, type ExitPart, type Part } from './parts';
 
 /** The parts of tfjs-layers' graph objects this module reads (public fields, not in the top-level typings). */
 interface SymbolicLike {
@@ -33,22 +33,8 @@ export interface GraphStep {
   flops: number;
 }
 
-export interface GraphPart {
-  steps: GraphStep[];
-  /** FLOPs per sample (see docs/import.md for what is counted). */
-  flops: number;
-}
-
-export interface ExitPlan {
-  trunk: GraphPart;
-  head: GraphPart;
-  /** Tensor id of the exit's output. */
-  output: number;
-  /** The output is already a softmax (probabilities), not logits. */
-  probabilities: boolean;
-  /** Tensor ids that later exits still read (kept, and gathered to the remaining samples, after this exit). */
-  carry: Set<number>;
-}
+export type GraphPart = Part<GraphStep>;
+export type ExitPlan = ExitPart<number, GraphStep>;
 
 export interface GraphPlan {
   input: number;
@@ -153,37 +139,7 @@ export function planGraph(model: tf.LayersModel): GraphPlan {
     visit(o, fresh);
     return fresh;
   });
-  // Which exit's part produces each tensor, and the last exit whose part reads it.
-  const producedIn = new Map<number, number>([[input.id, -1]]);
-  const lastReader = new Map<number, number>();
-  partsPerExit.forEach((steps, k) => {
-    for (const s of steps) {
-      for (const o of s.outputs) producedIn.set(o, k);
-      for (const i of s.inputs) lastReader.set(i, Math.max(lastReader.get(i) ?? -1, k));
-    }
-  });
-  // A step is trunk when one of its outputs is read by a later exit's part (or, transitively, by trunk steps).
-  const exits = partsPerExit.map((steps, k): ExitPlan => {
-    const trunkSet = new Set<GraphStep>();
-    for (let j = steps.length - 1; j >= 0; j--) {
-      const s = steps[j] as GraphStep;
-      const feedsLater = s.outputs.some((o) => (lastReader.get(o) ?? -1) > k);
-      const feedsTrunk = steps.some((t) => trunkSet.has(t) && t.inputs.some((i) => s.outputs.includes(i)));
-      if (feedsLater || feedsTrunk) trunkSet.add(s);
-    }
-    const trunk = steps.filter((s) => trunkSet.has(s));
-    const head = steps.filter((s) => !trunkSet.has(s));
-    const carry = new Set<number>();
-    for (const [id, from] of producedIn) if (from <= k && (lastReader.get(id) ?? -1) > k) carry.add(id);
-    const out = outputs[k] as SymbolicLike;
-    return {
-      trunk: { steps: trunk, flops: trunk.reduce((a, s) => a + s.flops, 0) },
-      head: { steps: head, flops: head.reduce((a, s) => a + s.flops, 0) },
-      output: out.id,
-      probabilities: isSoftmax(out),
-      carry,
-    };
-  });
+  const exits = splitAtExits(input.id, partsPerExit, outputs.map((o) => o.id), (k) => isSoftmax(outputs[k] as SymbolicLike));
   return { input: input.id, exits };
 }
 

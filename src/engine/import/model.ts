@@ -1,6 +1,7 @@
-// A pretrained TF.js Layers model whose outputs are the exits, wrapped as a DynamicModel: forwardAll applies the
-// whole graph (differentiable, for attacks); runDynamic runs the graph part by part and drops the samples that
-// exit, so later layers run only on the samples that stay.
+// A pretrained model whose outputs are the exits (an ONNX graph or a TF.js Layers model), wrapped as a
+// DynamicModel: forwardAll applies the whole graph (differentiable, for attacks); runDynamic runs the graph part by
+// part and drops the samples that exit, so later layers run only on the samples that stay. The sidecar's
+// normalisation is applied here, inside the model, so inputs, ranges and attacks stay in pixel space.
 import * as tf from '@tensorflow/tfjs';
 import { decideExit, initialPolicyState, policyFromSpec, type PolicyState } from '../policy';
 import { gatherRows } from '../rows';
@@ -8,14 +9,58 @@ import { charge, emptyExecuted } from '../executed';
 import type { DynamicModel, DynamicRun, InferenceOptions, MultiExitOutputs } from '../types';
 import { readLayersArtifacts, relativeTo, resolveRef } from './artifacts';
 import { ImportError } from './errors';
-import { planGraph, runPart, type GraphPlan } from './graph';
+import { MAX_ONNX_FILE_BYTES } from './limits';
+import { planGraph, runPart as runLayersPart, type GraphPart, type GraphStep } from './graph';
+import type { ExitPart, Part } from './parts';
+import { decodeOnnx } from './onnxDecode';
+import { buildOnnxGraph, type OnnxExitGraph } from './onnxGraph';
+import { OnnxGraphError } from './onnxAnalyze';
 import { parseImportSidecar, type ImportSidecar } from './sidecar';
 import { checkInputShape, recordAnswer } from '../runRecord';
-import { host } from '../../protocol/host';
+import { errorCode, host } from '../../protocol/host';
 
 const DEFAULT_INFERENCE_BATCH = 256;
 /** Floor under probabilities before the log that turns a softmax output back into logits. */
 const PROB_FLOOR = 1e-7;
+
+/** What the wrapper needs of an imported graph split at its exits (Layers: graph.ts; ONNX: onnxGraph.ts). */
+export interface ExitGraph<K = unknown, S = unknown> {
+  readonly input: K;
+  readonly exits: readonly ExitPart<K, S>[];
+  /** Per-sample input shape (NHWC or [features]). */
+  readonly inputShape: readonly number[];
+  readonly classes: number;
+  /** Every exit's output (differentiable). */
+  forward(x: tf.Tensor): tf.Tensor[];
+  runPart(part: Part<S>, values: Map<K, tf.Tensor>): void;
+  dispose(): void;
+}
+
+/** A Layers model as an ExitGraph: applied whole by TF.js, or node by node (graph.ts). */
+class LayersExitGraph implements ExitGraph<number, GraphStep> {
+  readonly input: number;
+  readonly exits: readonly ExitPart<number, GraphStep>[];
+  readonly inputShape: readonly number[];
+  readonly classes: number;
+  constructor(readonly layers: tf.LayersModel) {
+    const plan = planGraph(layers);
+    this.input = plan.input;
+    this.exits = plan.exits;
+    this.inputShape = (layers.inputs[0]?.shape ?? []).slice(1).map((d) => d ?? 0);
+    this.classes = layers.outputs[0]?.shape[1] ?? 0;
+  }
+  forward(x: tf.Tensor): tf.Tensor[] {
+    // Concrete input in, concrete tensors out (SymbolicTensors only come from symbolic inputs).
+    const out = this.layers.apply(x, { training: false }) as tf.Tensor | tf.Tensor[];
+    return Array.isArray(out) ? out : [out];
+  }
+  runPart(part: GraphPart, values: Map<number, tf.Tensor>): void {
+    runLayersPart(part, values);
+  }
+  dispose(): void {
+    this.layers.dispose();
+  }
+}
 
 export class ImportedModel implements DynamicModel {
   readonly name: string;
@@ -26,34 +71,56 @@ export class ImportedModel implements DynamicModel {
   readonly classes: number;
   readonly fullFlops: number;
   readonly flopsAtExit: readonly number[];
-  readonly isStaticTwin = false;
+  readonly isStaticTwin: boolean;
+  /** The exits' parts (trunk, head, FLOPs), as dynamic inference runs them. */
+  readonly plan: { readonly exits: readonly ExitPart<unknown, unknown>[] };
+  private readonly normalization: { mean: tf.Tensor; invStd: tf.Tensor } | undefined;
   private disposed = false;
 
   constructor(
-    readonly layers: tf.LayersModel,
+    readonly graph: ExitGraph,
     readonly sidecar: ImportSidecar,
-    readonly plan: GraphPlan,
-    /** Workspace-relative model.json (for messages and provenance). */
+    /** Workspace-relative model file (for messages and provenance). */
     readonly modelFile: string,
+    options: { staticTwin?: boolean } = {},
   ) {
     this.name = sidecar.name;
-    this.exitNames = [...sidecar.outputs];
+    this.isStaticTwin = options.staticTwin === true;
+    this.exitNames = this.isStaticTwin ? ['final'] : [...sidecar.outputs];
     this.inputRange = sidecar.inputRange;
-    const shape = layers.inputs[0]?.shape ?? [];
-    this.inputShape = shape.slice(1).map((d) => d ?? 0);
-    this.classes = layers.outputs[0]?.shape[1] ?? 0;
+    this.inputShape = graph.inputShape;
+    this.classes = graph.classes;
+    this.plan = { exits: graph.exits };
     let cumulative = 0;
-    this.flopsAtExit = plan.exits.map((e) => (cumulative += e.trunk.flops + e.head.flops));
+    this.flopsAtExit = graph.exits.map((e) => (cumulative += e.trunk.flops + e.head.flops));
     this.fullFlops = cumulative;
+    const n = sidecar.normalize;
+    if (n !== undefined) {
+      const channels = this.inputShape[this.inputShape.length - 1] ?? 1;
+      const per = (v: readonly number[]): Float32Array => Float32Array.from({ length: channels }, (_, i) => (v.length === 1 ? v[0] : v[i]) as number);
+      this.normalization = { mean: tf.tensor1d(per(n.mean)), invStd: tf.tensor1d(per(n.std).map((s) => 1 / s)) };
+    }
+  }
+
+  /** The Layers model, when the import is one (tests reach its layers). */
+  get layers(): tf.LayersModel | undefined {
+    return this.graph instanceof LayersExitGraph ? this.graph.layers : undefined;
+  }
+
+  /** The graph's input for the user's `x` (pixel space): (x - mean) / std per channel when the sidecar says so. */
+  private enter(x: tf.Tensor): tf.Tensor {
+    const n = this.normalization;
+    return n === undefined ? x : tf.mul(tf.sub(x, n.mean), n.invStd);
   }
 
   forwardAll(x: tf.Tensor): MultiExitOutputs {
     this.assertAlive();
     checkInputShape(this.name, this.inputShape, x);
-    // Concrete input in, concrete tensors out (SymbolicTensors only come from symbolic inputs).
-    const out = this.layers.apply(x, { training: false }) as tf.Tensor | tf.Tensor[];
-    const list = Array.isArray(out) ? out : [out];
-    const exits = list.map((t, k) => (this.plan.exits[k]?.probabilities ? tf.log(tf.maximum(t, PROB_FLOOR)) : t) as tf.Tensor2D);
+    const list = tf.tidy(() => {
+      const out = this.graph.forward(this.enter(x));
+      return out.map((t, k) => (this.plan.exits[k]?.probabilities ? tf.log(tf.maximum(t, PROB_FLOOR)) : t) as tf.Tensor2D);
+    });
+    const exits = list;
     return { exits, gates: [] };
   }
 
@@ -80,7 +147,7 @@ export class ImportedModel implements DynamicModel {
       const size = Math.min(batchSize, n - begin);
       let alive = Array.from({ length: size }, (_, i) => begin + i);
       let states: PolicyState[] = alive.map(() => initialPolicyState());
-      let values = new Map<number, tf.Tensor>([[this.plan.input, tf.slice(x, begin, size)]]);
+      let values = new Map<unknown, tf.Tensor>([[this.graph.input, tf.tidy(() => this.enter(tf.slice(x, begin, size)))]]);
       try {
         for (let k = 0; k <= last && alive.length > 0; k++) {
           const exit = this.plan.exits[k];
@@ -92,8 +159,8 @@ export class ImportedModel implements DynamicModel {
           charge(run.executed, 'segmentRows', k, rows, exit.trunk.flops + (k === last ? exit.head.flops : 0));
           if (enabled && k < last) charge(run.executed, 'headRows', k, rows, exit.head.flops);
           tf.tidy(() => {
-            runPart(exit.trunk, values);
-            if (enabled) runPart(exit.head, values);
+            this.graph.runPart(exit.trunk, values);
+            if (enabled) this.graph.runPart(exit.head, values);
             const keep = [...values.values()].filter((t) => !before.has(t));
             return keep;
           });
@@ -112,7 +179,7 @@ export class ImportedModel implements DynamicModel {
             });
           }
           // Keep only what later parts read, cut to the samples that stay.
-          const next = new Map<number, tf.Tensor>();
+          const next = new Map<unknown, tf.Tensor>();
           for (const [id, t] of values) {
             if (keep.length > 0 && exit.carry.has(id)) next.set(id, keep.length === alive.length ? t : gatherRows(t, keep));
           }
@@ -137,21 +204,76 @@ export class ImportedModel implements DynamicModel {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.layers.dispose();
+    this.graph.dispose();
+    this.normalization?.mean.dispose();
+    this.normalization?.invStd.dispose();
   }
 }
 
 /**
- * Imports the TF.js Layers model a sidecar names. `sidecarFile` and every path it leads to (model.json, weight
- * shards) must lie inside `workspaceRoot`. Throws ImportError naming the file at fault.
+ * Imports the model a sidecar names: an ONNX graph (`import.model` ending in `.onnx`) or a TF.js Layers model
+ * (model.json). With `staticTwin`, imports `import.static` instead, as a model with the one exit 'final'.
+ * `sidecarFile` and every path it leads to (model, weight shards, external data) must lie inside `workspaceRoot`.
+ * Throws ImportError naming the file at fault, before any compute.
  */
-export async function importLayersModel(sidecarFile: string, workspaceRoot: string): Promise<ImportedModel> {
+export async function importModel(sidecarFile: string, workspaceRoot: string, options: { staticTwin?: boolean } = {}): Promise<ImportedModel> {
   const root = await host().fs.realpath(workspaceRoot);
   const sidecarPath = await resolveRef(root, root, host().path.isAbsolute(sidecarFile) ? host().path.relative(root, sidecarFile) : sidecarFile, '(workspace)', 'sidecar');
   const sidecarRel = relativeTo(root, sidecarPath);
   const sidecar = parseImportSidecar(await host().fs.readTextFile(sidecarPath), sidecarRel);
-  const modelFile = await resolveRef(root, host().path.dirname(sidecarPath), sidecar.model, sidecarRel, 'import.model');
+  const twin = options.staticTwin === true;
+  const key = twin ? 'import.static' : 'import.model';
+  const ref = twin ? sidecar.static : sidecar.model;
+  if (ref === undefined) throw new ImportError("has no 'import.static': name the same backbone without exits, trained separately, to run the transfer and efficiency studies", sidecarRel);
+  const modelFile = await resolveRef(root, host().path.dirname(sidecarPath), ref, sidecarRel, key);
   const modelRel = relativeTo(root, modelFile);
+  const graph = /\.onnx$/i.test(modelFile) ? await loadOnnxGraph(root, modelFile, modelRel, sidecar, sidecarRel, twin) : await loadLayersGraph(root, modelFile, modelRel, sidecar, sidecarRel, twin);
+  try {
+    checkAgainstSidecar(graph, sidecar, sidecarRel, modelRel);
+    return new ImportedModel(graph, sidecar, modelRel, { staticTwin: twin });
+  } catch (e) {
+    graph.dispose();
+    throw e;
+  }
+}
+
+/** The name this importer had when it read Layers models only. */
+export const importLayersModel = importModel;
+
+/** Reads, decodes, analyses and compiles an .onnx file; external data is read from inside the workspace only. */
+async function loadOnnxGraph(root: string, modelFile: string, modelRel: string, sidecar: ImportSidecar, sidecarRel: string, twin: boolean): Promise<OnnxExitGraph> {
+  let bytes: Uint8Array;
+  try {
+    const stat = await host().fs.stat(modelFile);
+    if (stat.size > MAX_ONNX_FILE_BYTES) throw new ImportError(`is ${stat.size} bytes; an .onnx file is limited to ${MAX_ONNX_FILE_BYTES} (store large weights as external data)`, modelRel);
+    bytes = await host().fs.readFile(modelFile);
+  } catch (e) {
+    if (e instanceof ImportError) throw e;
+    throw new ImportError(`cannot read the model file (${errorCode(e) ?? String(e)})`, modelRel);
+  }
+  const modelDir = host().path.dirname(modelFile);
+  const decoded = await decodeOnnx(bytes, modelRel, async (location, offset, length, tensor) => {
+    const what = `external data of tensor '${tensor}'`;
+    const file = await resolveRef(root, modelDir, location, modelRel, what);
+    const data = await host().fs.readFile(file);
+    const end = length === undefined ? data.byteLength : offset + length;
+    if (end > data.byteLength) throw new ImportError(`${what}: ${relativeTo(root, file)} has ${data.byteLength} bytes, but offset ${offset} + length ${length ?? 0} reaches ${end} (truncated?)`, modelRel);
+    return data.subarray(offset, end);
+  });
+  let outputs = sidecar.outputs;
+  if (twin) {
+    if (decoded.outputs.length !== 1) throw new ImportError(`is named as the static twin ('import.static') but has ${decoded.outputs.length} outputs; the twin has one, the final classifier`, modelRel);
+    outputs = [decoded.outputs[0]?.name ?? ''];
+  }
+  try {
+    return buildOnnxGraph(decoded, outputs);
+  } catch (e) {
+    if (e instanceof OnnxGraphError) throw new ImportError(e.message, modelRel);
+    throw new ImportError(`cannot convert the graph: ${e instanceof Error ? e.message : String(e)}`, modelRel);
+  }
+}
+
+async function loadLayersGraph(root: string, modelFile: string, modelRel: string, sidecar: ImportSidecar, sidecarRel: string, twin: boolean): Promise<LayersExitGraph> {
   const artifacts = await readLayersArtifacts(root, modelFile);
   let layers: tf.LayersModel;
   try {
@@ -160,35 +282,44 @@ export async function importLayersModel(sidecarFile: string, workspaceRoot: stri
     throw new ImportError(`TF.js cannot load this Layers model: ${e instanceof Error ? e.message : String(e)}`, modelRel);
   }
   try {
-    return wrap(layers, sidecar, sidecarRel, modelRel);
+    const expected = twin ? 1 : sidecar.outputs.length;
+    if (layers.outputs.length !== expected) {
+      throw new ImportError(
+        twin
+          ? `${modelRel} is named as the static twin but has ${layers.outputs.length} outputs; the twin has one`
+          : `'import.outputs' names ${sidecar.outputs.length} exits (${sidecar.outputs.join(', ')}) but ${modelRel} has ${layers.outputs.length} outputs`,
+        sidecarRel,
+      );
+    }
+    const input = layers.inputs[0];
+    if (layers.inputs.length !== 1 || input === undefined) throw new ImportError(`has ${layers.inputs.length} inputs; exactly one is supported`, modelRel);
+    if (input.shape.slice(1).some((d) => d === null)) throw new ImportError(`input shape [${input.shape.join(', ')}] must be fully known apart from the batch`, modelRel);
+    const classes = new Set(layers.outputs.map((o) => (o.shape.length === 2 ? o.shape[1] : -1)));
+    const only = [...classes][0];
+    if (classes.size !== 1 || typeof only !== 'number' || only < 2) {
+      throw new ImportError(`every output must be [batch, classes] with the same classes; got ${layers.outputs.map((o) => `[${o.shape.join(', ')}]`).join(', ')}`, modelRel);
+    }
+    try {
+      return new LayersExitGraph(layers);
+    } catch (e) {
+      throw new ImportError(`cannot split the graph at its exits: ${e instanceof Error ? e.message : String(e)}`, modelRel);
+    }
   } catch (e) {
     layers.dispose();
     throw e;
   }
 }
 
-function wrap(layers: tf.LayersModel, sidecar: ImportSidecar, sidecarRel: string, modelRel: string): ImportedModel {
-  if (layers.outputs.length !== sidecar.outputs.length) {
-    throw new ImportError(`'import.outputs' names ${sidecar.outputs.length} exits (${sidecar.outputs.join(', ')}) but ${modelRel} has ${layers.outputs.length} outputs`, sidecarRel);
-  }
-  const input = layers.inputs[0];
-  if (layers.inputs.length !== 1 || input === undefined) throw new ImportError(`has ${layers.inputs.length} inputs; exactly one is supported`, modelRel);
-  if (input.shape.slice(1).some((d) => d === null)) throw new ImportError(`input shape [${input.shape.join(', ')}] must be fully known apart from the batch`, modelRel);
-  const classes = new Set(layers.outputs.map((o) => (o.shape.length === 2 ? o.shape[1] : -1)));
-  const only = [...classes][0];
-  if (classes.size !== 1 || typeof only !== 'number' || only < 2) {
-    throw new ImportError(`every output must be [batch, classes] with the same classes; got ${layers.outputs.map((o) => `[${o.shape.join(', ')}]`).join(', ')}`, modelRel);
-  }
-  const shape = input.shape.slice(1);
+/** The sidecar's input shape and classes must be the model's. */
+function checkAgainstSidecar(graph: ExitGraph, sidecar: ImportSidecar, sidecarRel: string, modelRel: string): void {
+  const shape = graph.inputShape;
   if (shape.length !== sidecar.inputShape.length || shape.some((d, i) => d !== sidecar.inputShape[i])) {
-    throw new ImportError(`'input.shape' is [${sidecar.inputShape.join(', ')}] but ${modelRel} takes [${shape.join(', ')}]`, sidecarRel);
+    throw new ImportError(`'input.shape' is [${sidecar.inputShape.join(', ')}] but ${modelRel} takes [${shape.join(', ')}] (channels last: an ONNX input [n, c, h, w] is [h, w, c] here)`, sidecarRel);
   }
-  if (sidecar.classes !== only) throw new ImportError(`'classes' is ${sidecar.classes} but the model's outputs have ${only}`, sidecarRel);
-  let plan: GraphPlan;
-  try {
-    plan = planGraph(layers);
-  } catch (e) {
-    throw new ImportError(`cannot split the graph at its exits: ${e instanceof Error ? e.message : String(e)}`, modelRel);
+  if (sidecar.classes !== graph.classes) throw new ImportError(`'classes' is ${sidecar.classes} but the model's outputs have ${graph.classes}`, sidecarRel);
+  const channels = shape[shape.length - 1] ?? 1;
+  for (const key of ['mean', 'std'] as const) {
+    const n = sidecar.normalize?.[key].length;
+    if (n !== undefined && n !== 1 && n !== channels) throw new ImportError(`'import.normalize.${key}' has ${n} values; the model's input has ${channels} channels`, sidecarRel);
   }
-  return new ImportedModel(layers, sidecar, plan, modelRel);
 }

@@ -1,4 +1,4 @@
-// The sidecar that turns a TF.js Layers model into a DyNN model is a model file in our format with `import:`
+// The sidecar that turns an ONNX or TF.js Layers model into a DyNN model is a model file in our format with `import:`
 // instead of `backbone:`/`exits:` (see docs/import.md); the spec module parses and checks it like any model file:
 //   dynn: 1
 //   input: { shape: [28, 28, 1], range: [0, 1] }
@@ -11,12 +11,16 @@ import { ImportError } from './errors';
 
 export interface ImportSidecar {
   name: string;
-  /** model.json, relative to the sidecar's folder. */
+  /** The .onnx file or model.json, relative to the sidecar's folder. */
   model: string;
   /** Exit name per model output, in output order; the last is the final classifier, 'final'. */
   outputs: string[];
   /** Per-exit thresholds (final excluded) when given; default the policy threshold. */
   thresholds?: number[];
+  /** Normalisation applied inside the model, per input channel (or one value for all). */
+  normalize?: { mean: number[]; std: number[] };
+  /** The static twin's model file, relative to the sidecar's folder. */
+  static?: string;
   inputShape: number[];
   inputRange: [number, number];
   classes: number;
@@ -40,6 +44,8 @@ export function parseImportSidecar(text: string, file: string): ImportSidecar {
     model: imp.model,
     outputs: [...imp.outputs],
     ...(imp.thresholds !== undefined ? { thresholds: [...imp.thresholds] } : {}),
+    ...(imp.normalize !== undefined ? { normalize: { mean: [...imp.normalize.mean], std: [...imp.normalize.std] } } : {}),
+    ...(imp.static !== undefined ? { static: imp.static } : {}),
     inputShape: [...spec.input.shape],
     inputRange: spec.input.range ?? [0, 1],
     classes: spec.classes,

@@ -4,6 +4,7 @@ import { runAttack } from './attack-command';
 import { selectBackend, showBackend } from './backend-commands';
 import type { CommandFactory } from './command';
 import { openExample } from './example-command';
+import { createOnnxModelFile } from './onnx-command';
 import { installGpu } from './gpu-command';
 import { newModel, showOutput } from './model-commands';
 import { applySuggestionCommand, exportReport, showResults } from './results-commands';
@@ -28,4 +29,5 @@ export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'dynn.cancelRun': cancelRun,
   'dynn.applySuggestion': applySuggestionCommand,
   'dynn.openExample': openExample,
+  'dynn.createOnnxModelFile': createOnnxModelFile,
 };

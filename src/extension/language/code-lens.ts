@@ -6,6 +6,9 @@ import { spanToRange } from '../adapters';
 import type { Config } from '../config';
 import { exitLensTitle, gateLensTitle, modelLensTitle } from './describe';
 import type { DocumentAnalyses } from './document-analyses';
+import { importExitLensTitle, importLensTitle, isOnnxImport } from './imported-describe';
+import type { ImportedGraphs } from './imported-graphs';
+import type { Analysis } from '../../modelfile/types';
 import { guarded, type Log } from '../log';
 import { partialAttack } from '../runs/job-params';
 import { lensFigures, liveFigures, type LensFigures } from '../results/result-figures';
@@ -23,9 +26,10 @@ export class ModelCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
     private readonly runs: RunState,
     private readonly config: Config,
     private readonly log: Log,
+    private readonly imported: ImportedGraphs,
   ) {
     const refresh = (): void => this.changed.fire();
-    this.subscriptions = [analyses.onDidAnalyze(refresh), results.onDidChange(refresh), config.onDidChange(refresh), runs.onDidChange(refresh)];
+    this.subscriptions = [analyses.onDidAnalyze(refresh), results.onDidChange(refresh), config.onDidChange(refresh), runs.onDidChange(refresh), imported.onDidChange(refresh)];
   }
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
@@ -50,6 +54,7 @@ export class ModelCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
       if (live?.model) lenses.push(this.info(at, [live.model]));
       lenses.push(new vscode.CodeLens(at, check));
       if (results) lenses.push(new vscode.CodeLens(at, { title: 'Show Results', command: 'dynn.showResults', arguments: [doc.uri] }));
+      lenses.push(...this.importLenses(doc, analysis));
       for (const node of nodes) {
         if (node.kind === 'exit') {
           const range = spanToRange(doc, node.nameSpan);
@@ -65,6 +70,22 @@ export class ModelCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
       }
       return lenses;
     });
+  }
+
+  /** An ONNX sidecar: the graph's FLOPs and parameters over `import`, and per exit over each output name. */
+  private importLenses(doc: vscode.TextDocument, analysis: Analysis): vscode.CodeLens[] {
+    const imp = analysis.spec?.import;
+    if (!isOnnxImport(imp)) return [];
+    const figures = this.imported.get(doc, imp);
+    const block = analysis.locate(imp.path);
+    if (figures === undefined || block === undefined) return [];
+    const lenses = [this.info(spanToRange(doc, block.key ?? block.value), [importLensTitle(figures)])];
+    imp.outputs.forEach((_, k) => {
+      const title = importExitLensTitle(figures, k);
+      const at = analysis.locate([...imp.path, 'outputs', k]);
+      if (title !== undefined && at !== undefined) lenses.push(this.info(spanToRange(doc, at.value), [title]));
+    });
+    return lenses;
   }
 
   /** An information lens: an empty command renders as plain text. */

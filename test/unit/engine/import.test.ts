@@ -86,7 +86,7 @@ describe('engine/import (TF.js Layers models)', () => {
   it('runDynamic runs the later layers only on the samples that stay, and answers like the original', async () => {
     const model = await importLayersModel('two.dynn.yaml', root);
     const input = x();
-    const finalDense = model.layers.getLayer('final_dense');
+    const finalDense = model.layers!.getLayer('final_dense');
     const seen: number[] = [];
     const apply = finalDense.apply.bind(finalDense);
     finalDense.apply = (inputs, kwargs) => {
@@ -167,8 +167,8 @@ describe('engine/import (TF.js Layers models)', () => {
     assert.throws(() => parseImportSidecar('dynn: 1\ninput: {shape: [28, 28, 1]}\nclasses: 10\nbackbone:\n  - {type: flatten}\n  - {type: dense, units: 10}\n', 's.dynn.yaml'), /has no 'import' section/);
   });
 
-  it('buildModel refuses a sidecar with a pointer to importLayersModel', () => {
-    assert.throws(() => buildModel(specFrom(SIDECAR('keras/model.json'))), /imports a TF\.js Layers model \(keras\/model\.json\); load it with importLayersModel/);
+  it('buildModel refuses a sidecar with a pointer to importModel', () => {
+    assert.throws(() => buildModel(specFrom(SIDECAR('keras/model.json'))), /imports a pretrained model \(keras\/model\.json\); load it with importModel/);
   });
 
   it('refuses a sidecar whose input shape differs from the model', async () => {

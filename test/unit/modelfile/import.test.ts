@@ -51,4 +51,21 @@ describe('modelfile import (sidecar of a TF.js Layers model)', () => {
     assert.ok(analyzeText(SIDECAR('import: { model: m.json }')).diagnostics.some((d) => d.code === 'schema/required' && d.message.includes("'outputs'")));
     assert.ok(errors(analyzeText(SIDECAR('import: { model: m.json, outputs: ["not a name", final] }'))).length > 0);
   });
+
+  it('an ONNX sidecar: normalize (one value or one per channel, positive std) and static, with positions', () => {
+    const good = analyzeText(SIDECAR('import: { model: sdn.onnx, outputs: [exit1, final], normalize: { mean: [0.1307], std: [0.3081] }, static: sdnn.onnx }'));
+    assert.deepStrictEqual(errors(good), []);
+    assert.deepStrictEqual(good.spec?.import?.normalize, { mean: [0.1307], std: [0.3081] });
+    assert.strictEqual(good.spec?.import?.static, 'sdnn.onnx');
+    const text = SIDECAR('import: { model: sdn.onnx, outputs: [final], normalize: { mean: [0.4, 0.5, 0.6], std: [0.2] } }');
+    const { d } = only(text, 'import/normalize');
+    assert.strictEqual(spanText(text, d), 'mean');
+    assert.match(d.message, /'mean' needs 1 value or one per input channel \(1\), got 3/);
+    const zero = analyzeText(SIDECAR('import: { model: sdn.onnx, outputs: [final], normalize: { mean: [0], std: [0] } }'));
+    assert.ok(zero.diagnostics.some((x) => x.severity === 'error' && x.code === 'schema/range'), JSON.stringify(zero.diagnostics.map((x) => x.code)));
+    const stat = SIDECAR('import: { model: sdn.onnx, outputs: [final], static: /abs/sdnn.onnx }');
+    const s2 = only(stat, 'import/path');
+    assert.strictEqual(spanText(stat, s2.d), 'static');
+    assert.match(s2.d.message, /'static' must be a path relative to this file/);
+  });
 });
