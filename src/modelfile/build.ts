@@ -178,6 +178,9 @@ function buildChecks(raw: unknown): ChecksSpec {
     if (typeof x.loss === 'string') spec.loss = x.loss as AttackLoss;
     if (typeof x.targetClass === 'number') spec.targetClass = x.targetClass;
     if (typeof x.universal === 'boolean' && kind === 'slowdown') spec.universal = x.universal;
+    if (x.criterion === 'ce' || x.criterion === 'dlr') spec.criterion = x.criterion;
+    if (typeof x.targets === 'number') spec.targets = x.targets;
+    if (x.preset === 'thorough' || x.preset === 'quick') spec.preset = x.preset;
     return spec;
   });
   return { samples: o.samples as number, seed: o.seed as number, attacks, path: ['checks'] };

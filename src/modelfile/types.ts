@@ -182,7 +182,7 @@ export interface TrainSpec {
   path: NodePath;
 }
 
-export type AttackKind = 'fgsm' | 'pgd' | 'hijack' | 'slowdown' | 'gate';
+export type AttackKind = 'fgsm' | 'pgd' | 'hijack' | 'slowdown' | 'gate' | 'apgd' | 'ensemble';
 export type Norm = 'linf' | 'l2';
 /** Which loss a white-box attack on a multi-exit model maximises. 'exit:<name>' targets one exit. */
 export type AttackLoss = 'final' | 'average' | 'maxAverage' | 'taken' | `exit:${string}`;
@@ -205,6 +205,13 @@ export interface AttackSpec {
   targetClass?: number;
   /** slowdown: one perturbation shared by the whole batch. */
   universal?: boolean;
+  /** apgd: the per-exit loss, cross-entropy or DLR (Croce & Hein 2020). Default 'ce'. */
+  criterion?: 'ce' | 'dlr';
+  /** apgd: targeted runs towards the top-k other classes of the clean input (APGD-T); absent = untargeted.
+   *  ensemble: target classes of its APGD-T members. */
+  targets?: number;
+  /** ensemble: 'thorough' (100 iterations, restarts) or 'quick' (the editor's lens). Default 'thorough'. */
+  preset?: 'thorough' | 'quick';
   path: NodePath;
 }
 

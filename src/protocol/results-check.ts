@@ -107,6 +107,18 @@ export function checkResults(value: unknown): string[] {
     for (const k of ['eps', 'step', 'steps', 'restarts', 'robustAccuracy', 'finalExitRobustAccuracy', 'successRate', 'hijackRate', 'gradEvals', 'seconds', 'maxPerturbation', 'meanPerturbation']) num(p, a, k, at);
     numArray(p, a, 'hijackByExit', at);
     list(p, a, 'flags', at, (f, fat) => flag(p, f, fat));
+    if (a.ensemble !== undefined) {
+      if (!isObject(a.ensemble)) p.push(`${at}.ensemble: expected an object`);
+      else {
+        str(p, a.ensemble, 'preset', `${at}.ensemble`);
+        list(p, a.ensemble, 'members', `${at}.ensemble`, (m, mat) => {
+          for (const k of ['name', 'kind', 'loss']) str(p, m, k, mat);
+          for (const k of ['steps', 'restarts', 'attacked', 'robustAccuracyAfter', 'finalExitRobustAccuracyAfter', 'gradEvals', 'seconds']) num(p, m, k, mat);
+          numArray(p, m, 'brokeFirst', mat);
+          numArray(p, m, 'brokeFirstFinalExit', mat);
+        });
+      }
+    }
   });
   list(p, value, 'transfer', 'results', (t, at) => {
     str(p, t, 'attackId', at);
