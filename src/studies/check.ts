@@ -14,11 +14,12 @@ import type { CancelToken, DataSplit, DynamicModel, Progress } from '../engine/t
 import type { AttackSpec, ModelSpec } from '../modelfile/types';
 import { CheckInputError, ensureBackend } from './backendChoice';
 import { runAttackPass, type AttackPassOutput } from './attackPass';
+import { planMembers, runEnsemble } from './ensemble';
 import { attackResultOf, executedFlopsFlag, isAccuracyAttack, sampleRecords, toResultFlag } from './figures';
 import { efficiencyOf } from './efficiency';
 import { designChoices, generationEfficiency, mechanismAttack, transferAsymmetry } from './findings';
 import { buildGallery } from './gallery';
-import { accuracy, clamp01, hijackRates, perExitAccuracy, successCount, successRate, summarizePass } from './metrics';
+import { accuracy, argMaxRows, clamp01, hijackRates, perExitAccuracy, successCount, successRate, summarizePass } from './metrics';
 import { describeWeights, currentToolVersion, tfjsVersion } from './provenance';
 import { recordExits, type ExitRecording } from './recording';
 import { RESULTS_VERSION, type AttackResult, type CleanFigures, type EfficiencyResult, type Results, type SanityFlag, type Suggestion, type SweepResult, type TransferResult } from '../protocol/results';
@@ -77,6 +78,8 @@ interface Plan {
   seed: number;
   studies: Set<StudyName>;
   batchSize: number;
+  /** --steps, when given (an ensemble's PGD members take it too). */
+  steps?: number;
 }
 
 function planOf(spec: ModelSpec, options: CheckOptions): Plan {
@@ -118,7 +121,7 @@ function planOf(spec: ModelSpec, options: CheckOptions): Plan {
     const refusal = importedStudyRefusal(spec, s);
     if (refusal !== undefined) throw new CheckInputError(refusal);
   }
-  return { attacks, samples, seed, studies: new Set(options.studies ?? []), batchSize };
+  return { attacks, samples, seed, studies: new Set(options.studies ?? []), batchSize, ...(options.steps !== undefined ? { steps: options.steps } : {}) };
 }
 
 /** The models a check measures, what their exits cost, and where their weights came from. */
@@ -357,9 +360,16 @@ async function runAttacks(m: Measurement, clean: CleanMeasurement): Promise<Atta
   const outcomes: AttackOutcome[] = [];
   const keepAdversarial = plan.studies.has('sweep') && model.gateNames.length > 0;
   const galleryCount = spec.input.shape.length === 3 ? (options.galleryCount ?? DEFAULT_GALLERY) : 0;
-  for (const [ai, a] of plan.attacks.entries()) {
+  // Seeds follow the attack's place in the file, so `--attack ID` reproduces the full check's figures and an
+  // ensemble's PGD member equals the attack run on its own.
+  const seedOf = (a: AttackSpec, eps: number): number => runSeed(plan.seed, spec.checks.attacks, a, eps);
+  const ensembles = plan.attacks.filter((a) => a.kind === 'ensemble');
+  const ensembleNeeds = (a: AttackSpec, eps: number): boolean =>
+    a.kind === 'pgd' && ensembles.some((e) => e.norm === a.norm && e.eps.includes(eps));
+  for (const a of plan.attacks) {
+    if (a.kind === 'ensemble') continue;
     const largest = Math.max(...a.eps);
-    for (const [ei, eps] of a.eps.entries()) {
+    for (const eps of a.eps) {
       const out = await runAttackPass({
         model,
         ...(twin !== undefined ? { twin } : {}),
@@ -369,12 +379,12 @@ async function runAttacks(m: Measurement, clean: CleanMeasurement): Promise<Atta
         cleanPrediction: clean.pass.prediction,
         attack: a,
         eps,
-        seed: deriveRunSeed(plan.seed, ai, ei),
+        seed: seedOf(a, eps),
         batchSize: plan.batchSize,
         policy,
         recordStaticCrafted: plan.studies.has('sweep') && eps === largest,
         galleryCount,
-        keepAdversarial: keepAdversarial && eps === largest,
+        keepAdversarial: (keepAdversarial && eps === largest) || ensembleNeeds(a, eps),
         ...(options.cancel ? { cancel: options.cancel } : {}),
         onBatch: () => {
           doneUnits++;
@@ -392,7 +402,74 @@ async function runAttacks(m: Measurement, clean: CleanMeasurement): Promise<Atta
       options.onAttackResult?.(outcome.result);
     }
   }
+  for (const e of ensembles) {
+    for (const eps of e.eps) {
+      const outcome = await runEnsembleOutcome(m, clean, e, eps, outcomes, seedOf, policy, galleryCount);
+      outcomes.push(outcome);
+      options.onAttackResult?.(outcome.result);
+    }
+  }
   return outcomes;
+}
+
+/** One ensemble at one eps: its members in order, the worst case, and its figures as an attack result. */
+async function runEnsembleOutcome(
+  m: Measurement,
+  clean: CleanMeasurement,
+  e: AttackSpec,
+  eps: number,
+  outcomes: readonly AttackOutcome[],
+  seedOf: (a: AttackSpec, eps: number) => number,
+  policy: ReturnType<typeof exitDecider>,
+  galleryCount: number,
+): Promise<AttackOutcome> {
+  const { model, x, y, labels, plan, options, spec } = m;
+  // Its PGD members are the file's PGD attacks (with this run's --steps), whether or not --attack selected them.
+  const pgds = spec.checks.attacks.filter((a) => a.kind === 'pgd').map((a) => (plan.steps !== undefined ? { ...a, steps: plan.steps } : a));
+  const members = planMembers(e, eps, model.classes, pgds, (a) => seedOf(a, eps));
+  const exits = model.exitNames.length;
+  const cleanFinalPrediction = argMaxRows(clean.recording.probs[exits - 1] ?? new Float32Array(0), clean.recording.classes);
+  const started = performance.now();
+  const run = await runEnsemble({
+    model,
+    x,
+    y,
+    labels,
+    cleanPrediction: clean.pass.prediction,
+    cleanFinalPrediction,
+    ensemble: e,
+    eps,
+    members,
+    seed: seedOf(e, eps),
+    batchSize: plan.batchSize,
+    policy,
+    galleryCount,
+    reused: (a) => {
+      const o = outcomes.find((k) => k.spec.id === a.id && k.eps === eps && k.out.xAdv !== undefined && (plan.steps === undefined || k.spec.steps === plan.steps));
+      return o === undefined ? undefined : { resultId: o.result.id, out: o.out };
+    },
+    runPgd: (a, seed) =>
+      runAttackPass({ model, x, y, labels, cleanPrediction: clean.pass.prediction, attack: a, eps, seed, batchSize: plan.batchSize, policy, recordStaticCrafted: false, galleryCount: 0, keepAdversarial: true, ...(options.cancel ? { cancel: options.cancel } : {}) }),
+    ...(options.cancel ? { cancel: options.cancel } : {}),
+    onMember: (done, total, name) => {
+      const elapsed = (performance.now() - started) / 1000;
+      report(options, {
+        phase: 'attack',
+        fraction: done / total,
+        message: `${e.id} eps ${eps}: member ${done + 1} of ${total} (${name})`,
+        ...(done > 0 ? { etaSeconds: (elapsed / done) * (total - done) } : {}),
+      });
+    },
+  });
+  const base = attackResultOf(e, eps, run.out, clean.figures, labels, clean.pass.prediction, model);
+  const result: AttackResult = {
+    ...base,
+    loss: 'worst case',
+    robustAccuracy: run.robustAccuracy,
+    finalExitRobustAccuracy: run.finalExitRobustAccuracy,
+    ensemble: { preset: e.preset ?? 'thorough', members: run.members },
+  };
+  return { spec: e, eps, out: run.out, result };
 }
 
 /** Transfer between the DyNN and its static twin, and the cost of a successful example on each (the paper's RQ1, RQ2). */
@@ -479,4 +556,14 @@ function report(options: CheckOptions, p: Progress): void {
 
 function deriveRunSeed(seed: number, attackIndex: number, epsIndex: number): number {
   return seed * 1_000_003 + attackIndex * 1009 + epsIndex * 101;
+}
+
+/**
+ * The seed of an attack at one eps: from its index in the file and the eps's index in its own list (an eps it
+ * does not list, e.g. an ensemble's, gets an index past the list's end).
+ */
+function runSeed(seed: number, fileAttacks: readonly AttackSpec[], a: AttackSpec, eps: number): number {
+  const ai = Math.max(0, fileAttacks.findIndex((k) => k.id === a.id));
+  const listed = a.eps.indexOf(eps);
+  return deriveRunSeed(seed, ai, listed >= 0 ? listed : a.eps.length + Math.round(eps * 1e6));
 }
