@@ -101,7 +101,8 @@ export interface EnsembleMember {
   targets?: number;
   steps: number;
   restarts: number;
-  /** Samples the member attacked (those still standing, for the dynamic or the final-exit answer). */
+  /** Samples the member attacked: APGD those whose answer at the exit it aims at (final, or the one taken) still
+   *  stood; a PGD member those still standing for either answer (it ran on every sample). */
   attacked: number;
   /** Sample indices whose dynamic prediction this member broke first. */
   brokeFirst: number[];

@@ -214,8 +214,13 @@ async function runApgdMember(
   flags: AttackFlag[],
 ): Promise<{ attacked: number; gradEvals: number; seconds: number }> {
   const { model, x, y, labels } = input;
+  // A member attacks the samples whose answer at its exit still stands (AutoAttack runs each attack on the points
+  // still classified correctly): the final exit's for loss 'final', the dynamic one's for 'taken'.
+  const loss = plan.config.loss ?? 'final';
+  const aims = (i: number): boolean =>
+    loss === 'final' ? standing.final[i] === 1 : loss === 'taken' ? standing.dynamic[i] === 1 : standing.dynamic[i] === 1 || standing.final[i] === 1;
   const open: number[] = [];
-  for (let i = 0; i < labels.length; i++) if (standing.dynamic[i] === 1 || standing.final[i] === 1) open.push(i);
+  for (let i = 0; i < labels.length; i++) if (aims(i)) open.push(i);
   let gradEvals = 0;
   let seconds = 0;
   // Samples whose dynamic answer this member's own example left correct, and those random noise left correct:

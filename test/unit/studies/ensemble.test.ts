@@ -84,9 +84,15 @@ describe('studies: the worst-case ensemble', function () {
         else assert.ok(m.gradEvals > 0, `${m.name} has no cost`);
       }
       assert.equal(members.at(-1)?.robustAccuracyAfter, worst.robustAccuracy);
-      // APGD members attack only what is still standing: a later one never attacks more than an earlier one.
-      const apgd = members.filter((m) => m.kind === 'apgd').map((m) => m.attacked);
-      for (let i = 1; i < apgd.length; i++) assert.ok((apgd[i] ?? 0) <= (apgd[i - 1] ?? 0));
+      // APGD members attack only what still stands at their exit: a later one never attacks more than an earlier
+      // one aiming at the same exit, and none more than the clean-correct samples there.
+      for (const loss of ['final', 'taken']) {
+        const attacked = members.filter((m) => m.kind === 'apgd' && m.loss === loss).map((m) => m.attacked);
+        for (let i = 1; i < attacked.length; i++) assert.ok((attacked[i] ?? 0) <= (attacked[i - 1] ?? 0), `${loss}: ${attacked.join(', ')}`);
+      }
+      const firstTaken = members.findIndex((m) => m.loss === 'taken');
+      assert.equal(members[0]?.attacked, Math.round(full.clean.finalExitAccuracy * n), 'APGD-CE at the final exit attacks every sample the final exit gets right');
+      assert.equal(members[firstTaken]?.attacked, Math.round((members[firstTaken - 1]?.robustAccuracyAfter ?? 0) * n), 'APGD-CE at the taken exit attacks every dynamic answer still standing');
       // The file's PGDs ran in this check: their examples are reused, not recomputed.
       assert.deepEqual(members.filter((m) => m.kind === 'pgd').map((m) => m.reusedFrom), [`pgd@${eps}`, `pgd-taken@${eps}`]);
       // The per-sample record of the worst case: every sample broken for the dynamic answer is recorded wrong.
