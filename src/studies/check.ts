@@ -3,7 +3,7 @@
 // the engine cache holds (trained on first use), or from the imported model a sidecar names, and the file's test
 // split.
 import * as tf from '@tensorflow/tfjs';
-import { exitDecider, robustAboveCleanFlag } from '../attacks';
+import { exitDecider, risingWithEpsFlags, robustAboveCleanFlag, saturatedExitFlags, saturationShares } from '../attacks';
 import { currentBackend, runWithFallback } from '../engine/backend';
 import { assertFitsInMemory, availableBytes } from '../engine/memory';
 import { loadOrTrain, type LoadOrTrainResult } from '../engine/cache';
@@ -282,12 +282,20 @@ async function measure(
   const flags: SanityFlag[] = [];
   if (weights.cacheProblem !== undefined) flags.push({ code: 'weights-cache-replaced', severity: 'warning', message: `The cached weights were damaged, not used, and retrained: ${weights.cacheProblem}` });
   const clean = await measureClean(m, flags);
+  for (const f of saturatedExitFlags(model.exitNames, saturationShares(clean.recording.probs, clean.recording.classes))) flags.push(toResultFlag(f));
   const outcomes = await runAttacks(m, clean);
   try {
     for (const o of outcomes) {
       if (isAccuracyAttack(o.spec.kind)) {
         const f = robustAboveCleanFlag(o.result.robustAccuracy, clean.figures.accuracy, `${o.result.id} (dynamic inference)`);
         if (f) flags.push(toResultFlag(f));
+      }
+    }
+    for (const a of new Set(outcomes.filter((o) => isAccuracyAttack(o.spec.kind)).map((o) => o.spec.id))) {
+      const runs = outcomes.filter((o) => o.spec.id === a).map((o) => o.result);
+      for (const f of risingWithEpsFlags(runs, n)) {
+        flags.push(toResultFlag(f));
+        runs.find((r) => f.message.startsWith(`${r.id}:`))?.flags.push(toResultFlag(f));
       }
     }
     const { transfer, efficiency } = twinStudies(m, clean, outcomes);
