@@ -86,6 +86,15 @@ export function summaryText(r: Results): string {
   out.push(
     `clean: accuracy ${pct(c.accuracy)} (final exit ${pct(c.finalExitAccuracy)}), exits ${c.exitDistribution.map((d, i) => `${r.model.exitNames[i] ?? i} ${pct(d)}`).join(' / ')}, FLOPs ${pct(c.meanFlopsRatio)} of full, EEC ${c.eec.toFixed(3)}`,
   );
+  for (const a of r.attacks) {
+    if (a.ensemble === undefined) continue;
+    // The headline: the worst case, then what each member gave.
+    out.push('', `worst case ${forTerminal(a.attackId)} eps ${a.eps}: dynamic ${pct(a.robustAccuracy)}, final exit ${pct(a.finalExitRobustAccuracy)} (${a.ensemble.members.length} members, ${a.seconds.toFixed(1)} s)`);
+    for (const m of a.ensemble.members) {
+      const note = m.skipped !== undefined ? ` skipped: ${m.skipped}` : m.reusedFrom !== undefined ? ` (examples of ${forTerminal(m.reusedFrom)})` : '';
+      out.push(`  ${forTerminal(m.name).padEnd(40)} attacked ${String(m.attacked).padStart(4)}  broke first ${String(m.brokeFirst.length).padStart(4)}  -> dynamic ${pct(m.robustAccuracyAfter)}, final exit ${pct(m.finalExitRobustAccuracyAfter)}, ${m.seconds.toFixed(1)} s${note}`);
+    }
+  }
   if (r.attacks.length > 0) {
     const rows = [['attack', 'eps', 'robust', 'final exit', 'success', 'hijack', 'FLOPs', 'EEC', 'max |d|', 'seconds', 'flags']];
     for (const a of r.attacks) {
