@@ -47,6 +47,8 @@ export interface CheckOptions {
   eps?: readonly number[];
   /** Iterations for every attack instead of each attack's own (quick checks). */
   steps?: number;
+  /** Budget of every ensemble instead of its own preset (the editor's Check lens runs 'quick'). */
+  ensemblePreset?: 'thorough' | 'quick';
   /** Test samples; default checks.samples. */
   samples?: number;
   /** Attack seed; default checks.seed. */
@@ -432,6 +434,7 @@ async function runEnsembleOutcome(
   galleryCount: number,
 ): Promise<AttackOutcome> {
   const { model, x, y, labels, plan, options, spec } = m;
+  if (options.ensemblePreset !== undefined) e = { ...e, preset: options.ensemblePreset };
   // Its PGD members are the file's PGD attacks (with this run's --steps), whether or not --attack selected them.
   const pgds = spec.checks.attacks.filter((a) => a.kind === 'pgd').map((a) => (plan.steps !== undefined ? { ...a, steps: plan.steps } : a));
   const members = planMembers(e, eps, model.classes, pgds, (a) => seedOf(a, eps));

@@ -100,6 +100,15 @@ describe('studies: the worst-case ensemble', function () {
     });
   }
 
+  it('an ensemble preset from the caller (the editor lens: quick) replaces the file\'s and is recorded', async () => {
+    const quick = await runCheck(input, { backend: 'cpu', attacks: ['worst'], eps: [0.05], samples: 8, ensemblePreset: 'thorough' });
+    const w = byId(quick, 'worst@0.05');
+    assert.equal(w.ensemble?.preset, 'thorough');
+    // The file's own steps (5) still win over the preset's 100.
+    assert.ok(w.ensemble?.members.filter((m) => m.kind === 'apgd').every((m) => m.steps === 5));
+    assert.equal(byId(full, 'worst@0.05').ensemble?.preset, 'quick');
+  });
+
   it('gives the same figures when its PGD members are run by the ensemble itself (--attack worst)', async () => {
     const alone = await runCheck(input, { backend: 'cpu', attacks: ['worst'], eps: [0.15] });
     const a = byId(alone, 'worst@0.15');
