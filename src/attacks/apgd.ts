@@ -91,6 +91,26 @@ export function checkpointHalves(
   });
 }
 
+/**
+ * One APGD update: z = P(x^k + eta d(grad)), then x^{k+1} = P(x^k + a (z - x^k) + (1 - a)(x^k - x^{k-1})) with
+ * a = APGD_MOMENTUM; the first step (no previous iterate) is z itself. eta is per sample, [batch].
+ */
+export function apgdStep(
+  s: { x: tf.Tensor; current: tf.Tensor; previous: tf.Tensor | undefined; grad: tf.Tensor; eta: tf.Tensor1D },
+  norm: Norm,
+  eps: number,
+  range: readonly [number, number],
+): tf.Tensor {
+  return tf.tidy(() => {
+    const batch = s.x.shape[0] ?? 0;
+    const eta = tf.reshape(s.eta, [batch, ...s.x.shape.slice(1).map(() => 1)]);
+    const z = projectAndClip(tf.add(s.current, tf.mul(eta, ascentDirection(s.grad, norm))), s.x, norm, eps, range);
+    if (s.previous === undefined) return z;
+    const moved = tf.add(tf.add(s.current, tf.mul(tf.sub(z, s.current), APGD_MOMENTUM)), tf.mul(tf.sub(s.current, s.previous), 1 - APGD_MOMENTUM));
+    return projectAndClip(moved, s.x, norm, eps, range);
+  });
+}
+
 /** Runs APGD with all restarts; restart r > 0 attacks only the samples no earlier restart broke. */
 export async function apgd(
   model: DifferentiableModel,
@@ -245,13 +265,7 @@ async function apgdRun(
     let lastCheckpoint = 0;
     for (let i = 0; i < p.steps; i++) {
       p.cancel?.throwIfCancelled();
-      const next = tf.tidy(() => {
-        const xi = get('x');
-        const z = projectAndClip(tf.add(xi, tf.mul(col(get('eta')), ascentDirection(get('grad'), p.norm))), x, p.norm, p.eps, range);
-        if (i === 0) return z;
-        const moved = tf.add(tf.add(xi, tf.mul(tf.sub(z, xi), APGD_MOMENTUM)), tf.mul(tf.sub(xi, get('prev')), 1 - APGD_MOMENTUM));
-        return projectAndClip(moved, x, p.norm, p.eps, range);
-      });
+      const next = apgdStep({ x, current: get('x'), previous: i === 0 ? undefined : get('prev'), grad: get('grad'), eta: get('eta') as tf.Tensor1D }, p.norm, p.eps, range);
       set('prev', get('x'));
       s.x = next; // 'prev' now owns the old iterate
       e = evaluate(next);

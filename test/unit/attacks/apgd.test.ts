@@ -2,7 +2,7 @@
 // and an attack at least as strong as PGD with the same budget, inside its radius, with every exit-aware loss.
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { apgdCheckpoints, checkpointHalves } from '../../../src/attacks/apgd';
+import { apgdCheckpoints, apgdStep, checkpointHalves } from '../../../src/attacks/apgd';
 import { attack, AttackInputError } from '../../../src/attacks/attack';
 import { dlrLoss, dlrRefusal, dlrTargetedLoss, rankedTargets, targetedCrossEntropy } from '../../../src/attacks/dlr';
 import { exitDecider } from '../../../src/attacks/policy';
@@ -43,6 +43,24 @@ describe('attacks: APGD (Croce & Hein 2020)', () => {
     assert.deepStrictEqual(out, [0, 1, 1, 0]);
     // exactly rho * window increases is not "fewer": no halving.
     assert.deepStrictEqual(tf.tidy(() => values(checkpointHalves(tf.tensor1d([15]), 20, tf.tensor1d([1]), tf.tensor1d([0]), tf.tensor1d([1])))), [0]);
+  });
+
+  it('the update: a signed step of eta, then momentum 0.75 towards it plus 0.25 of the last move, projected', () => {
+    const x = tf.tensor2d([[0.5, 0.5]]);
+    const current = tf.tensor2d([[0.5, 0.52]]);
+    const previous = tf.tensor2d([[0.45, 0.5]]);
+    const grad = tf.tensor2d([[2, -3]]);
+    const eta = tf.tensor1d([0.1]);
+    const first = tf.tidy(() => values(apgdStep({ x, current, previous: undefined, grad, eta }, 'linf', 0.3, [0, 1])));
+    // z = x^k + eta sign(g) = [0.6, 0.42]
+    [0.6, 0.42].forEach((v, i) => assert.ok(Math.abs((first[i] ?? NaN) - v) < TOL, `first step ${first.join(", ")}`));
+    const later = tf.tidy(() => values(apgdStep({ x, current, previous, grad, eta }, 'linf', 0.3, [0, 1])));
+    // x^k + 0.75 (z - x^k) + 0.25 (x^k - x^{k-1}) = [0.5 + 0.075 + 0.0125, 0.52 - 0.075 + 0.005]
+    [0.5875, 0.45].forEach((v, i) => assert.ok(Math.abs((later[i] ?? NaN) - v) < TOL, `momentum step ${later.join(", ")}`));
+    // the projection still applies: eps 0.05 caps the move at 0.55
+    const capped = tf.tidy(() => values(apgdStep({ x, current, previous, grad, eta }, 'linf', 0.05, [0, 1])));
+    assert.ok(Math.abs((capped[0] ?? NaN) - 0.55) < TOL, `projected ${capped.join(", ")}`);
+    tf.dispose([x, current, previous, grad, eta]);
   });
 
   it('DLR equals -(z_y - max_{i!=y} z_i) / (z_pi1 - z_pi3 + 1e-12), and its targeted form', () => {
