@@ -179,7 +179,22 @@ export interface TrainSpec {
   /** 'joint' trains everything; 'exits-only' trains the final classifier first, then only the exit heads. */
   mode: 'joint' | 'exits-only';
   seed: number;
+  /** Adversarial training of all exits (Hu et al., Triple Wins): a share of each batch is replaced by L-inf PGD
+   *  examples crafted on the network being trained. Absent = clean training. */
+  adversarial?: AdversarialTraining;
   path: NodePath;
+}
+
+export interface AdversarialTraining {
+  eps: number;
+  /** PGD step size; default eps / 4. */
+  step: number;
+  /** PGD iterations per batch; default 10. */
+  steps: number;
+  /** Which exit loss the training attack maximises; default maxAverage (Hu et al.). */
+  loss: 'maxAverage' | 'average' | 'final';
+  /** Share of each batch that is adversarial, in (0, 1]; default 0.5. */
+  fraction: number;
 }
 
 export type AttackKind = 'fgsm' | 'pgd' | 'hijack' | 'slowdown' | 'gate' | 'apgd' | 'ensemble';

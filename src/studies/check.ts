@@ -15,6 +15,7 @@ import type { AttackSpec, ModelSpec } from '../modelfile/types';
 import { CheckInputError, ensureBackend } from './backendChoice';
 import { runAttackPass, type AttackPassOutput } from './attackPass';
 import { planMembers, runEnsemble } from './ensemble';
+import { perturbOption } from './adversarialTraining';
 import { attackResultOf, executedFlopsFlag, isAccuracyAttack, sampleRecords, toResultFlag } from './figures';
 import { efficiencyOf } from './efficiency';
 import { designChoices, generationEfficiency, mechanismAttack, transferAsymmetry } from './findings';
@@ -140,7 +141,7 @@ interface Weights {
 
 /** Loads (or trains) the DyNN and, when a study needs it, its static twin with the same recipe and seed. */
 async function trainedWeights(spec: ModelSpec, root: string, data: DataSplit, twin: boolean, options: CheckOptions): Promise<Weights> {
-  const common = { ...(options.cancel ? { cancel: options.cancel } : {}) };
+  const common = { ...(options.cancel ? { cancel: options.cancel } : {}), ...perturbOption(spec) };
   const progress = (what: string) => (p: Progress) => options.onProgress?.({ ...p, phase: 'train', message: `${what}: ${p.message}` });
   const model = await loadOrTrain(spec, root, () => Promise.resolve(data), { ...common, onProgress: progress('training the DyNN') });
   const weights = (t?: LoadOrTrainResult): Weights => ({
