@@ -463,12 +463,12 @@ async function runEnsembleOutcome(
     runPgd: (a, seed) =>
       runAttackPass({ model, x, y, labels, cleanPrediction: clean.pass.prediction, attack: a, eps, seed, batchSize: plan.batchSize, policy, recordStaticCrafted: false, galleryCount: 0, keepAdversarial: true, ...(options.cancel ? { cancel: options.cancel } : {}) }),
     ...(options.cancel ? { cancel: options.cancel } : {}),
-    onMember: (done, total, name) => {
+    onMember: (done, total, name, detail) => {
       const elapsed = (performance.now() - started) / 1000;
       report(options, {
         phase: 'attack',
         fraction: done / total,
-        message: `${e.id} eps ${eps}: member ${done + 1} of ${total} (${name})`,
+        message: `${e.id} eps ${eps}: member ${done + 1} of ${total} (${name})${detail !== undefined ? `, ${detail}` : ''}`,
         ...(done > 0 ? { etaSeconds: (elapsed / done) * (total - done) } : {}),
       });
     },

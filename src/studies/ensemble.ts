@@ -86,7 +86,8 @@ export interface EnsembleInput {
   /** Runs a PGD attack on every sample with its own seed, keeping its examples (when it was not reused). */
   runPgd: (spec: AttackSpec, seed: number) => Promise<AttackPassOutput>;
   cancel?: CancelToken;
-  onMember?: (done: number, total: number, name: string) => void;
+  /** Before each member, and after each batch of an APGD member (`detail` says which). */
+  onMember?: (done: number, total: number, name: string, detail?: string) => void;
 }
 
 export interface EnsembleOutput {
@@ -230,6 +231,7 @@ async function runApgdMember(
   let dynamicAttacked = 0;
   for (let begin = 0; begin < open.length; begin += input.batchSize) {
     input.cancel?.throwIfCancelled();
+    input.onMember?.(memberIndex, input.members.length, plan.name, `batch ${begin / input.batchSize + 1} of ${Math.ceil(open.length / input.batchSize)}, ${open.length} samples standing`);
     const rows = open.slice(begin, begin + input.batchSize);
     const seed = deriveSeed(input.seed, memberIndex, begin / input.batchSize);
     const index = tf.tensor1d(rows, 'int32');
