@@ -91,7 +91,8 @@ export interface EnsembleInput {
 }
 
 export interface EnsembleOutput {
-  /** The assembled worst case: per sample the example that broke its dynamic prediction first, else the last tried. */
+  /** The assembled worst case: per sample the example that broke its dynamic prediction first, else the last tried
+   *  (`out.xAdv`, which the caller disposes). */
   out: AttackPassOutput;
   members: EnsembleMember[];
   /** Worst case over every member: share of samples whose dynamic / final-exit answer survived all. */
@@ -147,9 +148,11 @@ export async function runEnsemble(input: EnsembleInput): Promise<EnsembleOutput>
       });
     }
     const out = await assembledPass(input, standing.assembled, gradEvals, seconds, flags);
-    return { out, members: results, robustAccuracy: share(standing.dynamic), finalExitRobustAccuracy: share(standing.final) };
-  } finally {
+    // The assembled examples travel on as the outcome's xAdv (design sweeps re-run inference on them).
+    return { out: { ...out, xAdv: standing.assembled }, members: results, robustAccuracy: share(standing.dynamic), finalExitRobustAccuracy: share(standing.final) };
+  } catch (error) {
     standing.assembled.dispose();
+    throw error;
   }
 
   function share(a: Uint8Array): number {
