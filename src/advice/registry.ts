@@ -4,6 +4,7 @@ import { denseHead } from './rules/dense-head';
 import { exitWeightZero } from './rules/exit-weight-zero';
 import { gatePlacement } from './rules/gate-placement';
 import { inputRange } from './rules/input-range';
+import { noAdversarialTraining } from './rules/no-adversarial-training';
 import { shallowExit } from './rules/shallow-exit';
 import { thresholdPermissive } from './rules/threshold-permissive';
 import { thresholdsFall } from './rules/thresholds-fall';
@@ -18,4 +19,5 @@ export const RULES: readonly Rule[] = [
   inputRange,
   exitWeightZero,
   attackEps,
+  noAdversarialTraining,
 ];

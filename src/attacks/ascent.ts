@@ -6,6 +6,7 @@ import type { Norm } from '../modelfile/types';
 import { frozenForwardFor } from '../engine/attackForward';
 import { readsSynchronously } from '../engine/backend';
 import { type Objective, objectiveNeeds } from './losses';
+import { GradientHealth } from './health';
 import { ascentDirection, projectAndClip, projectDelta, randomInBall } from './projection';
 import { host } from '../protocol/host';
 
@@ -76,25 +77,11 @@ export async function ascend(
   let doneSteps = 0;
   let lastReported = -1;
   // Health counters live on the backend; read back once at the end.
-  let everNonZero = tf.zeros([batch]);
-  let everNonFinite = tf.zeros([batch]);
+  const health = new GradientHealth(batch);
   let best: tf.Tensor | undefined;
   let bestValue: tf.Tensor1D | undefined;
   let bestDelta: tf.Tensor | undefined;
 
-  const recordHealth = (g: tf.Tensor): void => {
-    const next = tf.tidy(() => {
-      // A shared perturbation's health is the batch's: broadcast its single row to every sample.
-      const flat = tf.broadcastTo(tf.reshape(g, [g.shape[0] ?? 1, -1]), [batch, g.size / (g.shape[0] ?? 1)]);
-      const bad = tf.cast(tf.any(tf.logicalNot(tf.isFinite(flat)), 1), 'float32');
-      const finite = tf.where(tf.isFinite(flat), flat, tf.zerosLike(flat));
-      const moved = tf.cast(tf.greater(tf.sum(tf.abs(finite), 1), 0), 'float32');
-      return [tf.maximum(everNonZero, moved), tf.maximum(everNonFinite, bad)] as const;
-    });
-    everNonZero.dispose();
-    everNonFinite.dispose();
-    [everNonZero, everNonFinite] = next;
-  };
   // The iterate of the restart in progress (x-space, or the shared delta when universal); disposed on errors.
   let current: tf.Tensor | undefined;
 
@@ -122,7 +109,7 @@ export async function ascend(
         });
         start.dispose();
         current = next;
-        recordHealth(g);
+        health.record(g);
         g.dispose();
         doneSteps++;
         lastReported = report(p, doneSteps, totalSteps, lastReported);
@@ -167,28 +154,26 @@ export async function ascend(
       }
     }
     if (best === undefined || bestValue === undefined) throw new Error('attack ran no restart (restarts must be >= 1)');
-    const nonZero = await everNonZero.data();
-    const nonFinite = await everNonFinite.data();
+    const { alwaysZero, nonFinite } = await health.read();
     return {
       xAdv: best,
       value: bestValue,
       ...(bestDelta === undefined ? {} : { universalDelta: bestDelta }),
       gradEvals: p.steps * p.restarts * batch,
-      alwaysZeroGradient: Uint8Array.from(nonZero, (v) => (v > 0 ? 0 : 1)),
-      nonFiniteGradient: Uint8Array.from(nonFinite, (v) => (v > 0 ? 1 : 0)),
+      alwaysZeroGradient: alwaysZero,
+      nonFiniteGradient: nonFinite,
     };
   } catch (error) {
     tf.dispose([best, bestValue, bestDelta, current].filter((t): t is tf.Tensor => t !== undefined && !t.isDisposed));
     throw error;
   } finally {
-    everNonZero.dispose();
-    everNonFinite.dispose();
+    health.dispose();
     frozen?.dispose();
   }
 }
 
 /** Reports progress in steps of at least 5 %, and always the last step. */
-function report(p: AscentParams, done: number, total: number, lastReported: number): number {
+export function report(p: Pick<AscentParams, 'onProgress' | 'label'>, done: number, total: number, lastReported: number): number {
   if (p.onProgress === undefined) return lastReported;
   const percent = Math.floor((100 * done) / total);
   if (done < total && percent < lastReported + 5) return lastReported;

@@ -15,6 +15,7 @@ import {
   summedObjective,
   takenObjective,
 } from './losses';
+import { apgdRefusal, type ApgdSettings, runApgdAttack, singleExitIndex } from './apgdAttack';
 import { gradientFlags } from './sanity';
 import type { AttackConfig, AttackOptions, AttackResult } from './types';
 
@@ -38,6 +39,8 @@ export function configFromSpec(spec: AttackSpec, eps: number): AttackConfig {
     ...(spec.loss === undefined ? {} : { loss: spec.loss }),
     ...(spec.targetClass === undefined ? {} : { targetClass: spec.targetClass }),
     ...(spec.universal === undefined ? {} : { universal: spec.universal }),
+    ...(spec.criterion === undefined ? {} : { criterion: spec.criterion }),
+    ...(spec.targets === undefined ? {} : { targets: spec.targets }),
   };
 }
 
@@ -51,11 +54,12 @@ export interface ResolvedSchedule {
 
 export function resolveSchedule(config: AttackConfig): ResolvedSchedule {
   const fgsm = config.kind === 'fgsm';
+  const apgdKind = config.kind === 'apgd' || config.kind === 'ensemble';
   const steps = fgsm ? 1 : (config.steps ?? defaultSteps(config.kind));
   return {
     steps,
-    // FGSM is one step of exactly eps from the clean input.
-    step: fgsm ? config.eps : (config.step ?? defaultStep(config.kind, config.norm, config.eps, steps)),
+    // FGSM is one step of exactly eps from the clean input; APGD's initial step is fixed (2 eps).
+    step: fgsm ? config.eps : apgdKind ? defaultStep(config.kind, config.norm, config.eps, steps) : (config.step ?? defaultStep(config.kind, config.norm, config.eps, steps)),
     restarts: fgsm ? 1 : (config.restarts ?? DEFAULT_RESTARTS),
     randomStart: !fgsm,
   };
@@ -88,7 +92,11 @@ export async function attack(
   };
 
   let result: AscentResult;
-  if ((config.kind === 'fgsm' || config.kind === 'pgd') && config.loss === 'maxAverage') {
+  if (config.kind === 'apgd') {
+    const outcome = await runApgdAttack(model, x, y, apgdSettingsOf(config), { norm: config.norm, eps: config.eps, steps: schedule.steps, restarts: schedule.restarts, seed: options.seed, label, ...(options.cancel === undefined ? {} : { cancel: options.cancel }), ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) }, options.policy);
+    outcome.broken.dispose();
+    result = { xAdv: outcome.xAdv, value: outcome.value, gradEvals: outcome.gradEvals, alwaysZeroGradient: outcome.alwaysZeroGradient, nonFiniteGradient: outcome.nonFiniteGradient };
+  } else if ((config.kind === 'fgsm' || config.kind === 'pgd') && config.loss === 'maxAverage') {
     result = await maxAverage(model, x, y, base, label);
   } else {
     result = await ascend(model, x, y, objectiveFor(model, config, options), { ...base, label });
@@ -103,6 +111,11 @@ export async function attack(
   };
 }
 
+/** APGD's criterion, targets and exit-aware loss from a config (defaults: cross-entropy, untargeted, final). */
+export function apgdSettingsOf(config: Pick<AttackConfig, 'criterion' | 'targets' | 'loss'>): ApgdSettings {
+  return { criterion: config.criterion ?? 'ce', targets: config.targets ?? 0, loss: config.loss ?? 'final' };
+}
+
 /** The objective each kind maximises (max-average is handled by its own driver). */
 export function objectiveFor(model: DifferentiableModel, config: AttackConfig, options: Pick<AttackOptions, 'policy'>): Objective {
   switch (config.kind) {
@@ -112,6 +125,9 @@ export function objectiveFor(model: DifferentiableModel, config: AttackConfig, o
       return slowdownObjective;
     case 'gate':
       return gateObjective;
+    case 'apgd':
+    case 'ensemble':
+      throw new AttackInputError(`${config.kind} has its own driver (apgdAttack.ts, ensemble.ts), not a PGD objective`);
     case 'fgsm':
     case 'pgd': {
       const loss = config.loss ?? 'final';
@@ -188,7 +204,7 @@ function exitIndexOf(model: DifferentiableModel, loss: string): number {
 }
 
 function validateConfig(model: DifferentiableModel, config: AttackConfig, options: AttackOptions): void {
-  const kinds = ['fgsm', 'pgd', 'hijack', 'slowdown', 'gate'];
+  const kinds = ['fgsm', 'pgd', 'hijack', 'slowdown', 'gate', 'apgd'];
   if (!kinds.includes(config.kind)) throw new AttackInputError(`kind '${String(config.kind)}': expected one of ${kinds.join(', ')}`);
   if (config.norm !== 'linf' && config.norm !== 'l2') throw new AttackInputError(`norm '${String(config.norm)}': expected linf or l2`);
   if (!Number.isFinite(config.eps) || config.eps < 0) throw new AttackInputError(`eps ${config.eps}: must be a finite number >= 0`);
@@ -222,6 +238,19 @@ function validateConfig(model: DifferentiableModel, config: AttackConfig, option
   if (config.kind === 'fgsm' || config.kind === 'pgd') {
     // Resolve now so a bad exit name or a missing policy fails before any work.
     objectiveFor(model, config, options);
+  } else if (config.kind === 'apgd') {
+    if (config.universal === true) throw new AttackInputError('apgd perturbs each sample on its own; universal applies to slowdown only');
+    if (config.targets !== undefined && (!Number.isInteger(config.targets) || config.targets < 1)) {
+      throw new AttackInputError(`targets ${config.targets}: must be an integer >= 1 (absent = untargeted)`);
+    }
+    const settings = apgdSettingsOf(config);
+    try {
+      singleExitIndex(model, settings.loss);
+    } catch (error) {
+      throw new AttackInputError((error as Error).message);
+    }
+    const refusal = apgdRefusal(model, settings, options.policy);
+    if (refusal !== undefined) throw new AttackInputError(`apgd: ${refusal}`);
   } else if (config.loss !== undefined && config.loss !== 'final') {
     throw new AttackInputError(`loss '${config.loss}' applies to fgsm and pgd; ${config.kind} has its own objective`);
   }
@@ -257,7 +286,12 @@ async function validateInputs(model: DifferentiableModel, x: tf.Tensor, y: tf.Te
 }
 
 function describe(config: AttackConfig): string {
-  const loss = config.kind === 'fgsm' || config.kind === 'pgd' ? `, loss ${config.loss ?? 'final'}` : '';
+  const exitAware = config.kind === 'fgsm' || config.kind === 'pgd' || config.kind === 'apgd';
+  const loss = exitAware ? `, loss ${config.loss ?? 'final'}` : '';
+  if (config.kind === 'apgd') {
+    const targeted = config.targets === undefined ? '' : `-T (${config.targets} targets)`;
+    return `apgd-${config.criterion ?? 'ce'}${targeted} ${config.norm} eps ${config.eps}${loss}`;
+  }
   const universal = config.universal === true ? ', universal' : '';
   return `${config.kind} ${config.norm} eps ${config.eps}${loss}${universal}`;
 }

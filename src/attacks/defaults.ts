@@ -22,9 +22,13 @@ export const DEFAULT_RESTARTS = 1;
 /** Madry's rule for the step size when only eps and steps are given (L2, and kinds without a field default). */
 export const STEP_TO_EPS_TIMES_STEPS = 2.5;
 
+/** APGD (Croce & Hein 2020): 100 iterations, AutoAttack's standard budget. */
+export const APGD_STEPS = 100;
+
 /** Iterations when the config gives none. */
 export function defaultSteps(kind: AttackKind): number {
   if (kind === 'fgsm') return 1;
+  if (kind === 'apgd' || kind === 'ensemble') return APGD_STEPS;
   if (kind === 'slowdown') return DEEPSLOTH_LINF.steps;
   return MNIST_LINF.steps;
 }
@@ -35,6 +39,8 @@ export function defaultSteps(kind: AttackKind): number {
  */
 export function defaultStep(kind: AttackKind, norm: Norm, eps: number, steps: number): number {
   if (kind === 'fgsm') return eps;
+  // APGD sets its own step size: it starts at 2 eps and halves it at checkpoints (apgd.ts).
+  if (kind === 'apgd' || kind === 'ensemble') return 2 * eps;
   if (norm === 'l2') return (STEP_TO_EPS_TIMES_STEPS * eps) / steps;
   const ratio = kind === 'slowdown' ? DEEPSLOTH_LINF.step / DEEPSLOTH_LINF.eps : MNIST_LINF.step / MNIST_LINF.eps;
   return eps * ratio;

@@ -12,9 +12,17 @@ export function crossEntropy(logits: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
   return tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1)) as tf.Tensor1D;
 }
 
+/** A per-sample loss at one exit's logits (cross-entropy, DLR, a targeted variant), shape [batch]. */
+export type ExitLoss = (logits: tf.Tensor2D, y: tf.Tensor1D) => tf.Tensor1D;
+
 /** Cross-entropy at every exit, shape [batch, exits] (final last). */
 export function exitCrossEntropies(exits: readonly tf.Tensor2D[], y: tf.Tensor1D): tf.Tensor2D {
-  return tf.stack(exits.map((z) => crossEntropy(z, y)), 1) as tf.Tensor2D;
+  return exitLosses(exits, y, crossEntropy);
+}
+
+/** One per-exit loss at every exit, shape [batch, exits] (final last). */
+export function exitLosses(exits: readonly tf.Tensor2D[], y: tf.Tensor1D, loss: ExitLoss): tf.Tensor2D {
+  return tf.stack(exits.map((z) => loss(z, y)), 1) as tf.Tensor2D;
 }
 
 /** Average-exit loss (Hu et al.): mean over all exits of the cross-entropy. */
@@ -65,10 +73,10 @@ export function objectiveNeeds(objective: Objective, exitCount: number): Forward
   return objective.needs?.(exitCount) ?? { exits: new Array<boolean>(exitCount).fill(true), gates: true };
 }
 
-/** CE at one exit (index into exitNames). */
-export function singleExitObjective(exitIndex: number): Objective {
+/** CE (or another per-exit loss) at one exit (index into exitNames). */
+export function singleExitObjective(exitIndex: number, loss: ExitLoss = crossEntropy): Objective {
   return withNeeds(
-    (out, y) => crossEntropy(pick(out.exits, exitIndex), y),
+    (out, y) => loss(pick(out.exits, exitIndex), y),
     (exitCount) => ({ exits: Array.from({ length: exitCount }, (_, k) => k === exitIndex), gates: false }),
   );
 }
@@ -77,8 +85,18 @@ export const averageObjective: Objective = withNeeds((out, y) => averageExitLoss
 
 export const summedObjective: Objective = withNeeds((out, y) => summedExitLoss(exitCrossEntropies(out.exits, y)), allExits);
 
-/** CE at the exit the policy picks on the current iterate's probabilities (the choice itself has no gradient). */
-export function takenObjective(policy: ExitDecider): Objective {
+/** The average-exit objective with another per-exit loss (APGD's DLR). */
+export function averageObjectiveOf(loss: ExitLoss): Objective {
+  return withNeeds((out, y) => averageExitLoss(exitLosses(out.exits, y, loss)), allExits);
+}
+
+/** The summed-over-exits objective (max-average's selection score) with another per-exit loss. */
+export function summedObjectiveOf(loss: ExitLoss): Objective {
+  return withNeeds((out, y) => summedExitLoss(exitLosses(out.exits, y, loss)), allExits);
+}
+
+/** CE (or another per-exit loss) at the exit the policy picks on the current iterate's probabilities (the choice itself has no gradient). */
+export function takenObjective(policy: ExitDecider, loss: ExitLoss = crossEntropy): Objective {
   let prepared: Int32Array | undefined;
   const objective = withNeeds((out, y) => {
     const taken = prepared ?? policy(exitProbabilities(out.exits));
@@ -91,7 +109,7 @@ export function takenObjective(policy: ExitDecider): Objective {
         throw new Error(`exit policy returned exit index ${k}; the model has exits 0..${out.exits.length - 1}`);
       }
     }
-    return takenExitLoss(exitCrossEntropies(out.exits, y), taken);
+    return takenExitLoss(exitLosses(out.exits, y, loss), taken);
   }, allExits);
   const prepare = async (out: MultiExitOutputs): Promise<void> => {
     const probs = tf.tidy(() => exitProbabilities(out.exits));

@@ -22,3 +22,24 @@ export function exitDecider(config: PolicyConfig): ExitDecider {
   };
   return Object.assign(decide, { decideAsync });
 }
+
+/**
+ * A decider for backends that cannot read synchronously (WebGPU in Node): `prepare` makes the choice for one
+ * iterate by reading asynchronously, and until `clear` every synchronous call on a batch of that size answers with
+ * it. An attack prepares right before evaluating an iterate and clears right after, so the objective and the judge
+ * of that evaluation see the same decisions and no later call sees stale ones.
+ */
+export interface PreparedDecider extends ExitDecider {
+  prepare(probsPerExit: readonly tf.Tensor2D[]): Promise<void>;
+  clear(): void;
+}
+
+export function preparedDecider(policy: ExitDecider): PreparedDecider {
+  let prepared: Int32Array | undefined;
+  const decide = (probsPerExit: readonly tf.Tensor2D[]): Int32Array =>
+    prepared !== undefined && prepared.length === probsPerExit[0]?.shape[0] ? prepared : policy(probsPerExit);
+  const prepare = async (probsPerExit: readonly tf.Tensor2D[]): Promise<void> => {
+    prepared = policy.decideAsync === undefined ? policy(probsPerExit) : await policy.decideAsync(probsPerExit);
+  };
+  return Object.assign(decide, { prepare, clear: () => void (prepared = undefined), ...(policy.decideAsync ? { decideAsync: policy.decideAsync } : {}) });
+}

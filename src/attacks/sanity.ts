@@ -61,6 +61,63 @@ export function robustAboveCleanFlag(robustAccuracy: number, cleanAccuracy: numb
   };
 }
 
+/**
+ * Flags an attack whose robust accuracy goes UP with eps: a larger ball contains the smaller one, so a working
+ * attack can only do at least as well there. `results` are one attack's runs (any order).
+ */
+export function risingWithEpsFlags(results: readonly { id: string; eps: number; robustAccuracy: number }[], samples: number): SanityFlag[] {
+  const sorted = [...results].sort((a, b) => a.eps - b.eps);
+  const flags: SanityFlag[] = [];
+  // Rounding noise is not a rise: it must be at least one sample.
+  const oneSample = samples > 0 ? 1 / samples : 0;
+  for (let i = 1; i < sorted.length; i++) {
+    const [small, large] = [sorted[i - 1], sorted[i]];
+    if (small === undefined || large === undefined || large.eps <= small.eps) continue;
+    if (large.robustAccuracy - small.robustAccuracy >= oneSample - 1e-12) {
+      flags.push({
+        code: 'robust-rises-with-eps',
+        severity: 'error',
+        message: `${large.id}: robust accuracy ${percent(large.robustAccuracy)} at eps ${large.eps} is higher than ${percent(small.robustAccuracy)} at eps ${small.eps}; the larger ball contains the smaller one, so the attack is not converging (too few steps, a step size that does not scale with eps, or masked gradients).`,
+      });
+    }
+  }
+  return flags;
+}
+
+/** Share of samples at or above which an exit's saturation is flagged. */
+export const SATURATION_FLAG_SHARE = 0.1;
+
+/**
+ * Share of samples per exit whose softmax is saturated: the top probability is exactly 1 in float32 (the other
+ * classes' mass is below 2^-24). `probs[e]` holds samples x classes.
+ */
+export function saturationShares(probs: readonly Float32Array[], classes: number): number[] {
+  return probs.map((p) => {
+    const n = Math.floor(p.length / classes);
+    let saturated = 0;
+    for (let i = 0; i < n; i++) {
+      let top = 0;
+      for (let c = 0; c < classes; c++) top = Math.max(top, p[i * classes + c] ?? 0);
+      if (top >= 1) saturated++;
+    }
+    return n > 0 ? saturated / n : 0;
+  });
+}
+
+/** Flags the exits whose softmax is saturated on at least SATURATION_FLAG_SHARE of the clean samples. */
+export function saturatedExitFlags(exitNames: readonly string[], shares: readonly number[]): SanityFlag[] {
+  const flags: SanityFlag[] = [];
+  shares.forEach((share, e) => {
+    if (share < SATURATION_FLAG_SHARE) return;
+    flags.push({
+      code: 'saturated-exit',
+      severity: 'warning',
+      message: `exit '${exitNames[e] ?? e}' answers with probability exactly 1 (float32) on ${percent(share)} of clean samples: its softmax is saturated, so gradients through its confidence vanish (cross-entropy's shrinks below 1e-7 of its usual size, the policy's confidence has none). Attacks that read this exit through softmax or cross-entropy can stall there; the DLR loss (APGD-T in the ensemble) does not saturate, so trust the ensemble over a single cross-entropy attack.`,
+    });
+  });
+  return flags;
+}
+
 /** x plus random noise on the sphere of radius eps (see randomOnSphere), clipped to the model's input range. */
 export function randomNoise(model: DifferentiableModel, x: tf.Tensor, eps: number, norm: Norm, seed: number): tf.Tensor {
   return tf.tidy(() => {

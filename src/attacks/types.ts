@@ -36,7 +36,9 @@ export interface SanityFlag {
     | 'zero-gradient'
     | 'loss-independent-of-input'
     | 'weaker-than-noise'
-    | 'robust-above-clean';
+    | 'robust-above-clean'
+    | 'robust-rises-with-eps'
+    | 'saturated-exit';
   message: string;
   severity: SanitySeverity;
 }

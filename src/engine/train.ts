@@ -21,6 +21,19 @@ export interface TrainOptions {
   staticTwin?: boolean;
   /** Weight of the compute penalty on gate probabilities (mean firing probability x block share). */
   gateCostWeight?: number;
+  /**
+   * Crafts the adversarial part of a batch when the recipe has `adversarial` (the attacks live above the engine, so
+   * the caller supplies them). Returns a new tensor of x's shape; the caller of trainNetwork keeps nothing.
+   */
+  perturb?: AdversarialPerturber;
+}
+
+/** PGD on the network being trained, as the recipe's `adversarial` says; seeded per batch. */
+export type AdversarialPerturber = (model: Network, x: tf.Tensor, y: tf.Tensor1D, seed: number) => Promise<tf.Tensor>;
+
+/** Samples of a batch of `size` that are made adversarial: the first ceil(fraction x size) (the order is shuffled). */
+export function adversarialCount(size: number, fraction: number): number {
+  return Math.min(size, Math.max(1, Math.ceil(fraction * size)));
 }
 
 export interface TrainMetrics {
@@ -80,6 +93,25 @@ function phasesFor(model: Network, train: TrainSpec): Phase[] {
   ];
 }
 
+/** The batch with its first adversarialCount samples replaced by the perturber's examples (a new tensor). */
+async function adversarialBatch(model: Network, train: Dataset, idx: Int32Array, fraction: number, perturb: AdversarialPerturber, seed: number): Promise<tf.Tensor> {
+  const k = adversarialCount(idx.length, fraction);
+  const [xAdvPart, xRest, yPart] = tf.tidy(() => {
+    const indices = tf.tensor1d(idx, 'int32');
+    const xb = tf.gather(train.x, indices);
+    const yb = tf.gather(train.y, indices);
+    return [tf.slice(xb, 0, k), tf.slice(xb, k), tf.slice(yb, 0, k)] as const;
+  });
+  try {
+    const adv = await perturb(model, xAdvPart, yPart, seed);
+    const out = tf.concat([adv, xRest]);
+    adv.dispose();
+    return out;
+  } finally {
+    tf.dispose([xAdvPart, xRest, yPart]);
+  }
+}
+
 /** Builds and trains the network of a spec (or its static twin) on `train`. */
 export async function trainModel(spec: ModelSpec, data: { train: Dataset }, options: TrainOptions = {}): Promise<TrainResult> {
   const seed = options.seed ?? spec.train.seed;
@@ -108,6 +140,11 @@ export async function trainNetwork(model: Network, train: Dataset, options: Trai
   if (samples === 0) throw new Error(`No training samples in ${train.description}.`);
   if (train.y.shape[0] !== samples) throw new Error(`Training data has ${samples} images but ${train.y.shape[0]} labels.`);
   const phases = phasesFor(model, recipe);
+  const adversarial = recipe.adversarial;
+  if (adversarial !== undefined && options.perturb === undefined) {
+    throw new Error('train.adversarial needs an attack to craft each batch, and none was given (a bug in the caller: studies/adversarialTraining.ts supplies it)');
+  }
+  const advLabel = adversarial !== undefined ? `, adversarial PGD-${adversarial.steps} on ${Math.round(100 * adversarial.fraction)}% of each batch` : '';
   const batchesPerEpoch = Math.ceil(samples / batchSize);
   const totalBatches = phases.length * recipe.epochs * batchesPerEpoch;
   const random = mulberry32(seed);
@@ -132,9 +169,13 @@ export async function trainNetwork(model: Network, train: Dataset, options: Trai
         for (let b = 0; b < batchesPerEpoch; b++) {
           options.cancel?.throwIfCancelled();
           const idx = order.subarray(b * batchSize, Math.min(samples, (b + 1) * batchSize));
+          // Drawn only for adversarial training, so clean recipes keep their random stream (and cached weights).
+          const batchSeed = adversarial !== undefined ? nextSeed() : 0;
+          // Clean training gathers the batch inside the step; adversarial training crafts part of it first.
+          const crafted = adversarial !== undefined && options.perturb !== undefined ? await adversarialBatch(model, train, idx, adversarial.fraction, options.perturb, batchSeed) : undefined;
           const stats = tf.tidy(() => {
             const indices = tf.tensor1d(idx, 'int32');
-            const xb = tf.gather(train.x, indices);
+            const xb = crafted ?? tf.gather(train.x, indices);
             const yb = tf.gather(train.y, indices);
             const labels = tf.oneHot(tf.cast(yb, 'int32'), model.classes);
             let hits: tf.Tensor | undefined;
@@ -155,6 +196,7 @@ export async function trainNetwork(model: Network, train: Dataset, options: Trai
             kept.dispose();
             return packed;
           });
+          crafted?.dispose();
           const values = await stats.data();
           stats.dispose();
           const batchLoss = values[0] ?? NaN;
@@ -170,7 +212,7 @@ export async function trainNetwork(model: Network, train: Dataset, options: Trai
             phase: 'train',
             fraction: done / totalBatches,
             etaSeconds: (elapsed / done) * (totalBatches - done),
-            message: `${model.isStaticTwin ? 'static twin' : phase.label} epoch ${epoch + 1}/${recipe.epochs}, batch ${b + 1}/${batchesPerEpoch}, loss ${batchLoss.toFixed(4)}, accuracy ${model.exitNames
+            message: `${model.isStaticTwin ? 'static twin' : phase.label}${advLabel} epoch ${epoch + 1}/${recipe.epochs}, batch ${b + 1}/${batchesPerEpoch}, loss ${batchLoss.toFixed(4)}, accuracy ${model.exitNames
               .map((name, e) => `${name} ${(((correct[e] ?? 0) / seen) * 100).toFixed(1)}%`)
               .join(', ')}`,
           });

@@ -5,7 +5,7 @@ import { DEFAULT_HEAD_POOL, DEFAULT_POLICY_THRESHOLD } from './limits';
 import { resolveUnion, schemaAtPointer, withDefaults, dynnSchema } from './schema';
 import { inferLayer } from './shapes';
 import type {
-  AttackLoss, AttackSpec, ChecksSpec, DataSpec, ExitPolicy, ExitSpec, GateSpec, ImportSpec, Layer, ModelSpec, NodePath, Shape, TrainSpec,
+  AdversarialTraining, AttackLoss, AttackSpec, ChecksSpec, DataSpec, ExitPolicy, ExitSpec, GateSpec, ImportSpec, Layer, ModelSpec, NodePath, Shape, TrainSpec,
 } from './types';
 
 type Obj = Record<string, unknown>;
@@ -162,6 +162,18 @@ function buildTrain(raw: unknown): TrainSpec {
     path: ['train'],
   };
   if (Array.isArray(o.exitWeights)) t.exitWeights = (o.exitWeights as number[]).slice();
+  const adv = o.adversarial;
+  if (typeof adv === 'object' && adv !== null && typeof (adv as { eps?: unknown }).eps === 'number') {
+    const a = adv as Partial<Record<keyof AdversarialTraining, unknown>>;
+    const eps = a.eps as number;
+    t.adversarial = {
+      eps,
+      step: typeof a.step === 'number' ? a.step : eps / 4,
+      steps: typeof a.steps === 'number' ? a.steps : 10,
+      loss: a.loss === 'average' || a.loss === 'final' ? a.loss : 'maxAverage',
+      fraction: typeof a.fraction === 'number' ? a.fraction : 0.5,
+    };
+  }
   return t;
 }
 
@@ -183,6 +195,9 @@ function buildChecks(raw: unknown): ChecksSpec {
     if (typeof x.loss === 'string') spec.loss = x.loss as AttackLoss;
     if (typeof x.targetClass === 'number') spec.targetClass = x.targetClass;
     if (typeof x.universal === 'boolean' && kind === 'slowdown') spec.universal = x.universal;
+    if (x.criterion === 'ce' || x.criterion === 'dlr') spec.criterion = x.criterion;
+    if (typeof x.targets === 'number') spec.targets = x.targets;
+    if (x.preset === 'thorough' || x.preset === 'quick') spec.preset = x.preset;
     return spec;
   });
   return { samples: o.samples as number, seed: o.seed as number, attacks, path: ['checks'] };

@@ -403,6 +403,33 @@ class Checker {
     }
   }
 
+  /** Keys of APGD and the ensemble that other kinds ignore, and the ones those two ignore. */
+  private checkApgdKeys(a: ModelSpec['checks']['attacks'][number]): void {
+    const written = (key: string): boolean => this.map.get([...a.path, key]) !== undefined;
+    if (written('criterion') && a.kind !== 'apgd') this.add('checks/ignored', `'criterion' only applies to apgd attacks`, this.span(a.path, 'criterion'), 'warning');
+    if (written('targets') && a.kind !== 'apgd' && a.kind !== 'ensemble') this.add('checks/ignored', `'targets' only applies to apgd and ensemble attacks`, this.span(a.path, 'targets'), 'warning');
+    if (written('preset') && a.kind !== 'ensemble') this.add('checks/ignored', `'preset' only applies to ensemble attacks`, this.span(a.path, 'preset'), 'warning');
+    if ((a.kind === 'apgd' || a.kind === 'ensemble') && written('step')) {
+      this.add('checks/ignored', `'step' is ignored by ${a.kind}: APGD starts at 2 * eps and halves the step at checkpoints`, this.span(a.path, 'step'), 'warning');
+    }
+    if (a.kind === 'ensemble' && written('loss')) {
+      this.add('checks/ignored', `'loss' is ignored by an ensemble: it attacks the final exit and the exit each sample takes, then runs the file's PGDs with their own losses`, this.span(a.path, 'loss'), 'warning');
+    }
+    const classes = this.spec.import !== undefined ? undefined : this.spec.classes;
+    if (classes !== undefined && a.kind === 'apgd' && a.criterion === 'dlr') {
+      const needed = a.targets !== undefined ? 4 : 3;
+      if (classes < needed) {
+        this.add('checks/dlr-classes', `the DLR loss needs at least ${needed} classes${a.targets !== undefined ? ' when targeted' : ''} (it reads the ${needed === 4 ? '4th' : '3rd'}-largest logit); this model has ${classes}: use criterion: ce`, this.span(a.path, 'criterion'));
+      }
+    }
+    if (classes !== undefined && a.kind === 'ensemble' && classes < 4) {
+      this.add('checks/dlr-classes', `the ensemble's APGD-T members use targeted DLR, which needs at least 4 classes; with ${classes} they are skipped and the worst case comes from APGD-CE and the file's PGDs`, this.span(a.path, 'kind'), 'warning');
+    }
+    if (classes !== undefined && a.targets !== undefined && a.kind === 'apgd' && a.targets > classes - 1) {
+      this.add('checks/target-class', `targets ${a.targets}: a sample has only ${classes - 1} other classes to aim at`, this.span(a.path, 'targets'));
+    }
+  }
+
   private checkAttacks(): void {
     const c = this.spec.checks;
     const ids = new Set<string>();
@@ -434,6 +461,7 @@ class Checker {
       if (this.map.get([...a.path, 'universal']) && a.kind !== 'slowdown') {
         this.add('checks/ignored', `'universal' only applies to slowdown attacks`, this.span(a.path, 'universal'), 'warning');
       }
+      this.checkApgdKeys(a);
       if (width !== undefined && a.norm === 'linf') {
         const big = a.eps.find((e) => e > width);
         if (big !== undefined) this.add('checks/eps', `eps ${big} is larger than the input range (${width}): every input can be replaced entirely`, this.span(a.path, 'eps'), 'warning');

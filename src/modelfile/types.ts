@@ -179,10 +179,25 @@ export interface TrainSpec {
   /** 'joint' trains everything; 'exits-only' trains the final classifier first, then only the exit heads. */
   mode: 'joint' | 'exits-only';
   seed: number;
+  /** Adversarial training of all exits (Hu et al., Triple Wins): a share of each batch is replaced by L-inf PGD
+   *  examples crafted on the network being trained. Absent = clean training. */
+  adversarial?: AdversarialTraining;
   path: NodePath;
 }
 
-export type AttackKind = 'fgsm' | 'pgd' | 'hijack' | 'slowdown' | 'gate';
+export interface AdversarialTraining {
+  eps: number;
+  /** PGD step size; default eps / 4. */
+  step: number;
+  /** PGD iterations per batch; default 10. */
+  steps: number;
+  /** Which exit loss the training attack maximises; default maxAverage (Hu et al.). */
+  loss: 'maxAverage' | 'average' | 'final';
+  /** Share of each batch that is adversarial, in (0, 1]; default 0.5. */
+  fraction: number;
+}
+
+export type AttackKind = 'fgsm' | 'pgd' | 'hijack' | 'slowdown' | 'gate' | 'apgd' | 'ensemble';
 export type Norm = 'linf' | 'l2';
 /** Which loss a white-box attack on a multi-exit model maximises. 'exit:<name>' targets one exit. */
 export type AttackLoss = 'final' | 'average' | 'maxAverage' | 'taken' | `exit:${string}`;
@@ -205,6 +220,13 @@ export interface AttackSpec {
   targetClass?: number;
   /** slowdown: one perturbation shared by the whole batch. */
   universal?: boolean;
+  /** apgd: the per-exit loss, cross-entropy or DLR (Croce & Hein 2020). Default 'ce'. */
+  criterion?: 'ce' | 'dlr';
+  /** apgd: targeted runs towards the top-k other classes of the clean input (APGD-T); absent = untargeted.
+   *  ensemble: target classes of its APGD-T members. */
+  targets?: number;
+  /** ensemble: 'thorough' (100 iterations, restarts) or 'quick' (the editor's lens). Default 'thorough'. */
+  preset?: 'thorough' | 'quick';
   path: NodePath;
 }
 

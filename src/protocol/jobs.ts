@@ -55,6 +55,8 @@ export interface CheckParams extends ModelParams {
   findings?: boolean;
   /** Write .dynn/results/<model>.json (default true). */
   save?: boolean;
+  /** Budget of every ensemble check instead of each one's own preset ('quick' for the editor's Check lens). */
+  ensemblePreset?: 'thorough' | 'quick';
 }
 
 export interface InfoParams {

@@ -55,7 +55,7 @@ export interface AttackResult extends PassFigures {
   /** Unique within the document: `<attack id>@<eps>`. */
   id: string;
   attackId: string;
-  kind: 'fgsm' | 'pgd' | 'hijack' | 'slowdown' | 'gate';
+  kind: 'fgsm' | 'pgd' | 'hijack' | 'slowdown' | 'gate' | 'apgd' | 'ensemble';
   norm: 'linf' | 'l2';
   eps: number;
   loss: string;
@@ -79,6 +79,46 @@ export interface AttackResult extends PassFigures {
   maxPerturbation: number;
   meanPerturbation: number;
   flags: SanityFlag[];
+  /** kind 'ensemble' only: the members in the order they ran. robustAccuracy and finalExitRobustAccuracy are then
+   *  the worst case: a sample counts only if it survived every member. */
+  ensemble?: EnsembleDetail;
+}
+
+export interface EnsembleDetail {
+  preset: 'thorough' | 'quick';
+  members: EnsembleMember[];
+}
+
+/** One member of a worst-case ensemble (AutoAttack style: each runs on the samples still standing). */
+export interface EnsembleMember {
+  /** e.g. "APGD-CE, loss final", "APGD-T (DLR, 9 targets), loss taken", "pgd-taken". */
+  name: string;
+  kind: 'apgd' | 'pgd';
+  loss: string;
+  /** apgd: per-exit loss. */
+  criterion?: 'ce' | 'dlr';
+  /** apgd: target classes (APGD-T); absent = untargeted. */
+  targets?: number;
+  steps: number;
+  restarts: number;
+  /** Samples the member attacked: APGD those whose answer at the exit it aims at (final, or the one taken) still
+   *  stood; a PGD member those still standing for either answer (it ran on every sample). */
+  attacked: number;
+  /** Sample indices whose dynamic prediction this member broke first. */
+  brokeFirst: number[];
+  /** Sample indices whose final-exit prediction this member broke first. */
+  brokeFirstFinalExit: number[];
+  /** Worst-case robust accuracy after this member (dynamic, final exit). */
+  robustAccuracyAfter: number;
+  finalExitRobustAccuracyAfter: number;
+  /** Per-sample gradient evaluations and seconds spent (for a PGD member reused from the file's own attack in the
+   *  same run: that attack's cost, on every sample). */
+  gradEvals: number;
+  seconds: number;
+  /** Set when the member reused the examples of this attack result (same attack, eps and seed). */
+  reusedFrom?: string;
+  /** Set when the member did not run, saying why (e.g. DLR on fewer than 3 classes). */
+  skipped?: string;
 }
 
 /** Success rates of adversarial examples crafted on one model and evaluated on another. */

@@ -83,13 +83,13 @@ export function deriveSeed(base: number, ...parts: number[]): number {
   return h & 0x7fffffff;
 }
 
-function emptyPass(n: number, model: DynamicModel): PassRecord & Required<Pick<PassRecord, 'executed'>> {
+export function emptyPass(n: number, model: DynamicModel): PassRecord & Required<Pick<PassRecord, 'executed'>> {
   const exits = model.exitNames.length;
   const gates = model.gateNames.length;
   return { exitIndex: new Int32Array(n), prediction: new Int32Array(n), flops: new Float64Array(n), gatesFired: new Uint8Array(n * gates), executed: emptyExecuted(exits, exits - 1, gates) };
 }
 
-function copyRun(into: PassRecord & Required<Pick<PassRecord, 'executed'>>, run: DynamicRun, begin: number, gates: number): void {
+export function copyRun(into: PassRecord & Required<Pick<PassRecord, 'executed'>>, run: DynamicRun, begin: number, gates: number): void {
   into.exitIndex.set(run.exitIndex, begin);
   into.prediction.set(run.prediction, begin);
   into.flops.set(run.flops, begin);

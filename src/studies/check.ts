@@ -3,7 +3,7 @@
 // the engine cache holds (trained on first use), or from the imported model a sidecar names, and the file's test
 // split.
 import * as tf from '@tensorflow/tfjs';
-import { exitDecider, robustAboveCleanFlag } from '../attacks';
+import { exitDecider, risingWithEpsFlags, robustAboveCleanFlag, saturatedExitFlags, saturationShares } from '../attacks';
 import { currentBackend, runWithFallback } from '../engine/backend';
 import { assertFitsInMemory, availableBytes, batchForBackend } from '../engine/memory';
 import { loadOrTrain, type LoadOrTrainResult } from '../engine/cache';
@@ -14,11 +14,13 @@ import type { CancelToken, DataSplit, DynamicModel, Progress } from '../engine/t
 import type { AttackSpec, ModelSpec } from '../modelfile/types';
 import { CheckInputError, ensureBackend } from './backendChoice';
 import { runAttackPass, type AttackPassOutput } from './attackPass';
+import { planMembers, runEnsemble } from './ensemble';
+import { perturbOption } from './adversarialTraining';
 import { attackResultOf, executedFlopsFlag, isAccuracyAttack, sampleRecords, toResultFlag } from './figures';
 import { efficiencyOf } from './efficiency';
 import { designChoices, generationEfficiency, mechanismAttack, transferAsymmetry } from './findings';
 import { buildGallery } from './gallery';
-import { accuracy, clamp01, hijackRates, perExitAccuracy, successCount, successRate, summarizePass } from './metrics';
+import { accuracy, argMaxRows, clamp01, hijackRates, perExitAccuracy, successCount, successRate, summarizePass } from './metrics';
 import { describeWeights, currentToolVersion, tfjsVersion } from './provenance';
 import { recordExits, type ExitRecording } from './recording';
 import { RESULTS_VERSION, type AttackResult, type CleanFigures, type EfficiencyResult, type Results, type SanityFlag, type Suggestion, type SweepResult, type TransferResult } from '../protocol/results';
@@ -46,6 +48,8 @@ export interface CheckOptions {
   eps?: readonly number[];
   /** Iterations for every attack instead of each attack's own (quick checks). */
   steps?: number;
+  /** Budget of every ensemble instead of its own preset (the editor's Check lens runs 'quick'). */
+  ensemblePreset?: 'thorough' | 'quick';
   /** Test samples; default checks.samples. */
   samples?: number;
   /** Attack seed; default checks.seed. */
@@ -77,6 +81,8 @@ interface Plan {
   seed: number;
   studies: Set<StudyName>;
   batchSize: number;
+  /** --steps, when given (an ensemble's PGD members take it too). */
+  steps?: number;
 }
 
 function planOf(spec: ModelSpec, options: CheckOptions): Plan {
@@ -118,7 +124,7 @@ function planOf(spec: ModelSpec, options: CheckOptions): Plan {
     const refusal = importedStudyRefusal(spec, s);
     if (refusal !== undefined) throw new CheckInputError(refusal);
   }
-  return { attacks, samples, seed, studies: new Set(options.studies ?? []), batchSize };
+  return { attacks, samples, seed, studies: new Set(options.studies ?? []), batchSize, ...(options.steps !== undefined ? { steps: options.steps } : {}) };
 }
 
 /** The models a check measures, what their exits cost, and where their weights came from. */
@@ -135,7 +141,7 @@ interface Weights {
 
 /** Loads (or trains) the DyNN and, when a study needs it, its static twin with the same recipe and seed. */
 async function trainedWeights(spec: ModelSpec, root: string, data: DataSplit, twin: boolean, options: CheckOptions): Promise<Weights> {
-  const common = { ...(options.cancel ? { cancel: options.cancel } : {}) };
+  const common = { ...(options.cancel ? { cancel: options.cancel } : {}), ...perturbOption(spec) };
   const progress = (what: string) => (p: Progress) => options.onProgress?.({ ...p, phase: 'train', message: `${what}: ${p.message}` });
   const model = await loadOrTrain(spec, root, () => Promise.resolve(data), { ...common, onProgress: progress('training the DyNN') });
   const weights = (t?: LoadOrTrainResult): Weights => ({
@@ -319,12 +325,20 @@ async function measure(
   const flags: SanityFlag[] = [];
   if (weights.cacheProblem !== undefined) flags.push({ code: 'weights-cache-replaced', severity: 'warning', message: `The cached weights were damaged, not used, and retrained: ${weights.cacheProblem}` });
   const clean = await measureClean(m, flags);
+  for (const f of saturatedExitFlags(model.exitNames, saturationShares(clean.recording.probs, clean.recording.classes))) flags.push(toResultFlag(f));
   const outcomes = await runAttacks(m, clean);
   try {
     for (const o of outcomes) {
       if (isAccuracyAttack(o.spec.kind)) {
         const f = robustAboveCleanFlag(o.result.robustAccuracy, clean.figures.accuracy, `${o.result.id} (dynamic inference)`);
         if (f) flags.push(toResultFlag(f));
+      }
+    }
+    for (const a of new Set(outcomes.filter((o) => isAccuracyAttack(o.spec.kind)).map((o) => o.spec.id))) {
+      const runs = outcomes.filter((o) => o.spec.id === a).map((o) => o.result);
+      for (const f of risingWithEpsFlags(runs, n)) {
+        flags.push(toResultFlag(f));
+        runs.find((r) => f.message.startsWith(`${r.id}:`))?.flags.push(toResultFlag(f));
       }
     }
     const { transfer, efficiency } = twinStudies(m, clean, outcomes);
@@ -397,9 +411,16 @@ async function runAttacks(m: Measurement, clean: CleanMeasurement): Promise<Atta
   const outcomes: AttackOutcome[] = [];
   const keepAdversarial = plan.studies.has('sweep') && model.gateNames.length > 0;
   const galleryCount = spec.input.shape.length === 3 ? (options.galleryCount ?? DEFAULT_GALLERY) : 0;
-  for (const [ai, a] of plan.attacks.entries()) {
+  // Seeds follow the attack's place in the file, so `--attack ID` reproduces the full check's figures and an
+  // ensemble's PGD member equals the attack run on its own.
+  const seedOf = (a: AttackSpec, eps: number): number => runSeed(plan.seed, spec.checks.attacks, a, eps);
+  const ensembles = plan.attacks.filter((a) => a.kind === 'ensemble');
+  const ensembleNeeds = (a: AttackSpec, eps: number): boolean =>
+    a.kind === 'pgd' && ensembles.some((e) => e.norm === a.norm && e.eps.includes(eps));
+  for (const a of plan.attacks) {
+    if (a.kind === 'ensemble') continue;
     const largest = Math.max(...a.eps);
-    for (const [ei, eps] of a.eps.entries()) {
+    for (const eps of a.eps) {
       const out = await runAttackPass({
         model,
         ...(twin !== undefined ? { twin } : {}),
@@ -409,12 +430,12 @@ async function runAttacks(m: Measurement, clean: CleanMeasurement): Promise<Atta
         cleanPrediction: clean.pass.prediction,
         attack: a,
         eps,
-        seed: deriveRunSeed(plan.seed, ai, ei),
+        seed: seedOf(a, eps),
         batchSize: plan.batchSize,
         policy,
         recordStaticCrafted: plan.studies.has('sweep') && eps === largest,
         galleryCount,
-        keepAdversarial: keepAdversarial && eps === largest,
+        keepAdversarial: (keepAdversarial && eps === largest) || ensembleNeeds(a, eps),
         ...(options.cancel ? { cancel: options.cancel } : {}),
         onBatch: () => {
           doneUnits++;
@@ -432,7 +453,75 @@ async function runAttacks(m: Measurement, clean: CleanMeasurement): Promise<Atta
       options.onAttackResult?.(outcome.result);
     }
   }
+  for (const e of ensembles) {
+    for (const eps of e.eps) {
+      const outcome = await runEnsembleOutcome(m, clean, e, eps, outcomes, seedOf, policy, galleryCount);
+      outcomes.push(outcome);
+      options.onAttackResult?.(outcome.result);
+    }
+  }
   return outcomes;
+}
+
+/** One ensemble at one eps: its members in order, the worst case, and its figures as an attack result. */
+async function runEnsembleOutcome(
+  m: Measurement,
+  clean: CleanMeasurement,
+  e: AttackSpec,
+  eps: number,
+  outcomes: readonly AttackOutcome[],
+  seedOf: (a: AttackSpec, eps: number) => number,
+  policy: ReturnType<typeof exitDecider>,
+  galleryCount: number,
+): Promise<AttackOutcome> {
+  const { model, x, y, labels, plan, options, spec } = m;
+  if (options.ensemblePreset !== undefined) e = { ...e, preset: options.ensemblePreset };
+  // Its PGD members are the file's PGD attacks (with this run's --steps), whether or not --attack selected them.
+  const pgds = spec.checks.attacks.filter((a) => a.kind === 'pgd').map((a) => (plan.steps !== undefined ? { ...a, steps: plan.steps } : a));
+  const members = planMembers(e, eps, model.classes, pgds, (a) => seedOf(a, eps));
+  const exits = model.exitNames.length;
+  const cleanFinalPrediction = argMaxRows(clean.recording.probs[exits - 1] ?? new Float32Array(0), clean.recording.classes);
+  const started = performance.now();
+  const run = await runEnsemble({
+    model,
+    x,
+    y,
+    labels,
+    cleanPrediction: clean.pass.prediction,
+    cleanFinalPrediction,
+    ensemble: e,
+    eps,
+    members,
+    seed: seedOf(e, eps),
+    batchSize: plan.batchSize,
+    policy,
+    galleryCount,
+    reused: (a) => {
+      const o = outcomes.find((k) => k.spec.id === a.id && k.eps === eps && k.out.xAdv !== undefined && (plan.steps === undefined || k.spec.steps === plan.steps));
+      return o === undefined ? undefined : { resultId: o.result.id, out: o.out };
+    },
+    runPgd: (a, seed) =>
+      runAttackPass({ model, x, y, labels, cleanPrediction: clean.pass.prediction, attack: a, eps, seed, batchSize: plan.batchSize, policy, recordStaticCrafted: false, galleryCount: 0, keepAdversarial: true, ...(options.cancel ? { cancel: options.cancel } : {}) }),
+    ...(options.cancel ? { cancel: options.cancel } : {}),
+    onMember: (done, total, name, detail) => {
+      const elapsed = (performance.now() - started) / 1000;
+      report(options, {
+        phase: 'attack',
+        fraction: done / total,
+        message: `${e.id} eps ${eps}: member ${done + 1} of ${total} (${name})${detail !== undefined ? `, ${detail}` : ''}`,
+        ...(done > 0 ? { etaSeconds: (elapsed / done) * (total - done) } : {}),
+      });
+    },
+  });
+  const base = attackResultOf(e, eps, run.out, clean.figures, labels, clean.pass.prediction, model);
+  const result: AttackResult = {
+    ...base,
+    loss: 'worst case',
+    robustAccuracy: run.robustAccuracy,
+    finalExitRobustAccuracy: run.finalExitRobustAccuracy,
+    ensemble: { preset: e.preset ?? 'thorough', members: run.members },
+  };
+  return { spec: e, eps, out: run.out, result };
 }
 
 /** Transfer between the DyNN and its static twin, and the cost of a successful example on each (the paper's RQ1, RQ2). */
@@ -519,4 +608,14 @@ function report(options: CheckOptions, p: Progress): void {
 
 function deriveRunSeed(seed: number, attackIndex: number, epsIndex: number): number {
   return seed * 1_000_003 + attackIndex * 1009 + epsIndex * 101;
+}
+
+/**
+ * The seed of an attack at one eps: from its index in the file and the eps's index in its own list (an eps it
+ * does not list, e.g. an ensemble's, gets an index past the list's end).
+ */
+function runSeed(seed: number, fileAttacks: readonly AttackSpec[], a: AttackSpec, eps: number): number {
+  const ai = Math.max(0, fileAttacks.findIndex((k) => k.id === a.id));
+  const listed = a.eps.indexOf(eps);
+  return deriveRunSeed(seed, ai, listed >= 0 ? listed : a.eps.length + Math.round(eps * 1e6));
 }

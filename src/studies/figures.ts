@@ -30,7 +30,7 @@ export function executedFlopsFlag(pass: PassRecord, label: string): SanityFlag |
 }
 
 export function isAccuracyAttack(kind: string): boolean {
-  return kind === 'fgsm' || kind === 'pgd' || kind === 'hijack';
+  return kind === 'fgsm' || kind === 'pgd' || kind === 'hijack' || kind === 'apgd' || kind === 'ensemble';
 }
 
 export function attackResultOf(
@@ -75,7 +75,7 @@ export function attackResultOf(
     kind: a.kind,
     norm: a.norm,
     eps,
-    loss: a.kind === 'fgsm' || a.kind === 'pgd' ? (a.loss ?? 'final') : a.kind,
+    loss: a.kind === 'fgsm' || a.kind === 'pgd' || a.kind === 'apgd' ? (a.loss ?? 'final') : a.kind,
     step: out.resolved.step,
     steps: out.resolved.steps,
     restarts: out.resolved.restarts,

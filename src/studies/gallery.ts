@@ -2,6 +2,7 @@
 // the clean and the adversarial version. Pixels are mapped from the model's input range into [0, 1].
 import type { ModelSpec } from '../modelfile/types';
 import type { AttackPassOutput } from './attackPass';
+import { isAccuracyAttack } from './figures';
 import type { ExitRecording } from './recording';
 import type { AttackResult, GalleryItem } from '../protocol/results';
 
@@ -29,7 +30,7 @@ function toUnit(values: readonly number[], range: readonly [number, number]): nu
 /** The attack whose examples the gallery shows: the lowest robust accuracy among accuracy attacks, then any. */
 export function strongestAttack<T extends { result: AttackResult; out: AttackPassOutput }>(outcomes: readonly T[]): T | undefined {
   const withImages = outcomes.filter((o) => o.out.gallery.length > 0);
-  const accuracyAttacks = withImages.filter((o) => o.result.kind === 'fgsm' || o.result.kind === 'pgd' || o.result.kind === 'hijack');
+  const accuracyAttacks = withImages.filter((o) => isAccuracyAttack(o.result.kind));
   const pool = accuracyAttacks.length > 0 ? accuracyAttacks : withImages;
   return pool.reduce<T | undefined>((best, o) => (best === undefined || o.result.robustAccuracy < best.result.robustAccuracy ? o : best), undefined);
 }

@@ -8,6 +8,7 @@ import type { CancelToken, Progress } from '../engine/types';
 import type { ModelSpec } from '../modelfile/types';
 import { ensureBackend } from './backendChoice';
 import { describeWeights } from './provenance';
+import { perturbOption } from './adversarialTraining';
 
 export interface TrainRunInput {
   spec: ModelSpec;
@@ -64,7 +65,7 @@ export async function runTrain(input: TrainRunInput, options: TrainRunOptions = 
   const spec = input.spec;
   options.onProgress?.({ phase: 'data', fraction: 0, message: 'Loading data' });
   const data = await loadData(spec, input.workspaceRoot);
-  const common = options.cancel ? { cancel: options.cancel } : {};
+  const common = { ...(options.cancel ? { cancel: options.cancel } : {}), ...perturbOption(spec) };
   try {
     const trained = await loadOrTrain(spec, input.workspaceRoot, () => Promise.resolve(data), { ...common, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
     try {

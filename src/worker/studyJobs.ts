@@ -51,7 +51,7 @@ export function parseTrainParams(raw: unknown): TrainParams {
 
 function parseRun(raw: unknown, job: 'check' | 'study'): CheckParams {
   const o = expectObject(raw, job);
-  noExtraKeys(o, [...MODEL_KEYS, 'attacks', 'eps', 'samples', 'steps', 'seed', 'studies', 'findings', 'save'], job);
+  noExtraKeys(o, [...MODEL_KEYS, 'attacks', 'eps', 'samples', 'steps', 'seed', 'studies', 'findings', 'save', 'ensemblePreset'], job);
   const out: CheckParams = parseModel(o, job);
   const attacks = stringList(o, 'attacks', job);
   if (attacks !== undefined) out.attacks = attacks;
@@ -86,6 +86,10 @@ function parseRun(raw: unknown, job: 'check' | 'study'): CheckParams {
   if (findings !== undefined) out.findings = findings;
   const save = optionalBoolean(o, 'save', job);
   if (save !== undefined) out.save = save;
+  if (o.ensemblePreset !== undefined) {
+    if (o.ensemblePreset !== 'thorough' && o.ensemblePreset !== 'quick') throw new InvalidParamsError(`'${job}' parameter 'ensemblePreset' must be 'thorough' or 'quick'`);
+    out.ensemblePreset = o.ensemblePreset;
+  }
   return out;
 }
 
@@ -116,6 +120,7 @@ async function runCheckJob(p: CheckParams, ctx: JobContext, defaults: { studies:
         ...(p.samples !== undefined ? { samples: p.samples } : {}),
         ...(p.steps !== undefined ? { steps: p.steps } : {}),
         ...(p.seed !== undefined ? { seed: p.seed } : {}),
+        ...(p.ensemblePreset !== undefined ? { ensemblePreset: p.ensemblePreset } : {}),
         ...(p.backend !== undefined ? { backend: p.backend } : {}),
         // An imported model without 'import.static' has no static twin: its default study leaves out the studies that need one.
         studies: p.studies ?? defaultStudiesFor(model.spec, defaults.studies),

@@ -70,6 +70,18 @@ export async function bench(): Promise<Record<string, unknown>> {
       cleanAccuracy: finalAccuracy(model, x, y),
       flags: result.flags.map((f) => f.code),
     };
+    // APGD-CE (Croce & Hein) on the same batch with the same iterations: its throughput and what it leaves standing.
+    const apgdResult = await attack(model, x, y, { kind: 'apgd', norm: 'linf', eps: MNIST_LINF.eps, steps: STEPS, loss: 'final' }, { seed: SEED });
+    const apgd = {
+      seconds: apgdResult.seconds,
+      // One restart: N + 1 gradient evaluations per image (the start and each iteration).
+      imagesStepsPerSecond: apgdResult.gradEvals / apgdResult.seconds,
+      gradEvals: apgdResult.gradEvals,
+      robustAccuracy: finalAccuracy(model, apgdResult.xAdv, y),
+      pgdRobustAccuracy: tfjs.robustAccuracy,
+      flags: apgdResult.flags.map((f) => f.code),
+    };
+    apgdResult.xAdv.dispose();
     const convolutionMsPerStep = await convolutionTimePerStep(model, x, y, config);
     const torch = runTorch(spec, model, x, y, result.xAdv, warm.xAdv, config);
     // The kernel under both: one convolution of the example's conv3 shape, forward only, each side's fastest run.
@@ -105,6 +117,7 @@ export async function bench(): Promise<Record<string, unknown>> {
       batch: BATCH,
       attack: config,
       tfjs,
+      apgd,
       torch,
     };
   } finally {

@@ -19,6 +19,7 @@ export const RUN_OPTIONS: Record<string, OptionSpec> = {
   attack: { type: 'string', multiple: true, valueName: 'ID', description: "Run this attack of the file's checks (repeatable; default all)" },
   eps: { type: 'string', multiple: true, valueName: 'E', description: "Radius to use instead of each attack's own list (repeatable)" },
   steps: { type: 'string', valueName: 'K', description: "Iterations for every attack instead of each attack's own" },
+  'ensemble-preset': { type: 'string', valueName: 'P', description: "thorough or quick: the budget of every ensemble check instead of its own preset" },
   samples: { type: 'string', valueName: 'N', description: 'Test samples to evaluate (default checks.samples)' },
   seed: { type: 'string', valueName: 'S', description: 'Attack seed (default checks.seed); the same seed gives the same numbers' },
   backend: { type: 'string', valueName: 'B', description: 'auto (default), tensorflow-gpu, webgpu, tensorflow, wasm or cpu' },
@@ -86,6 +87,15 @@ export function summaryText(r: Results): string {
   out.push(
     `clean: accuracy ${pct(c.accuracy)} (final exit ${pct(c.finalExitAccuracy)}), exits ${c.exitDistribution.map((d, i) => `${r.model.exitNames[i] ?? i} ${pct(d)}`).join(' / ')}, FLOPs ${pct(c.meanFlopsRatio)} of full, EEC ${c.eec.toFixed(3)}`,
   );
+  for (const a of r.attacks) {
+    if (a.ensemble === undefined) continue;
+    // The headline: the worst case, then what each member gave.
+    out.push('', `worst case ${forTerminal(a.attackId)} eps ${a.eps}: dynamic ${pct(a.robustAccuracy)}, final exit ${pct(a.finalExitRobustAccuracy)} (${a.ensemble.members.length} members, ${a.seconds.toFixed(1)} s)`);
+    for (const m of a.ensemble.members) {
+      const note = m.skipped !== undefined ? ` skipped: ${m.skipped}` : m.reusedFrom !== undefined ? ` (examples of ${forTerminal(m.reusedFrom)})` : '';
+      out.push(`  ${forTerminal(m.name).padEnd(40)} attacked ${String(m.attacked).padStart(4)}  broke first ${String(m.brokeFirst.length).padStart(4)}  -> dynamic ${pct(m.robustAccuracyAfter)}, final exit ${pct(m.finalExitRobustAccuracyAfter)}, ${m.seconds.toFixed(1)} s${note}`);
+    }
+  }
   if (r.attacks.length > 0) {
     const rows = [['attack', 'eps', 'robust', 'final exit', 'success', 'hijack', 'FLOPs', 'EEC', 'max |d|', 'seconds', 'flags']];
     for (const a of r.attacks) {
@@ -136,6 +146,8 @@ export async function runCheckCommand({ values, positionals, io }: CommandInput,
   const samples = integerOption(values, 'samples', 1);
   const steps = integerOption(values, 'steps', 1);
   const seed = integerOption(values, 'seed', 0);
+  const preset = values['ensemble-preset'];
+  if (preset !== undefined && preset !== 'thorough' && preset !== 'quick') throw new UsageError(`--ensemble-preset must be thorough or quick, got '${String(preset)}'`);
   const backend = typeof values.backend === 'string' ? values.backend : undefined;
   const root = path.resolve(io.cwd, typeof values.workspace === 'string' ? values.workspace : '.');
   const jsonOut = typeof values.json === 'string' ? values.json : undefined;
@@ -161,6 +173,7 @@ export async function runCheckCommand({ values, positionals, io }: CommandInput,
     ...(samples !== undefined ? { samples } : {}),
     ...(steps !== undefined ? { steps } : {}),
     ...(seed !== undefined ? { seed } : {}),
+    ...(preset !== undefined ? { ensemblePreset: preset } : {}),
     ...(backend !== undefined ? { backend } : {}),
     studies: settings.studies,
     findings: settings.findings,
@@ -216,7 +229,7 @@ export async function runCheckCommand({ values, positionals, io }: CommandInput,
 export const checkCommand: Command = {
   name: 'check',
   summary: 'Attack a model (trains it first if needed) and report robustness, exits and cost',
-  usage: 'check FILE [--attack ID]... [--eps E]... [--steps K] [--samples N] [--seed S] [--backend B] [--json OUT] [--md OUT] [--fail-under METRIC=VALUE]...',
+  usage: 'check FILE [--attack ID]... [--eps E]... [--steps K] [--ensemble-preset P] [--samples N] [--seed S] [--backend B] [--json OUT] [--md OUT] [--fail-under METRIC=VALUE]...',
   description: [
     "Runs the attacks of the file's `checks` section (or those named with --attack) on the trained model (weights",
     'from .dynn/weights/, trained on first use) and evaluates every adversarial batch with dynamic inference: robust',

@@ -18,6 +18,8 @@ const ATTACK_KINDS: readonly { kind: AttackKind; detail: string }[] = [
   { kind: 'hijack', detail: 'make an early exit fire confidently on a wrong class' },
   { kind: 'slowdown', detail: 'DeepSloth: keep every exit from firing so each sample pays full compute' },
   { kind: 'gate', detail: 'push gates open so every block runs' },
+  { kind: 'apgd', detail: 'Auto-PGD (Croce & Hein): step size halves at checkpoints, momentum, 100 iterations' },
+  { kind: 'ensemble', detail: 'worst case over APGD-CE, APGD-T (final and taken exit) and the file\'s PGDs' },
 ];
 
 /** Reads an eps list like "0.05, 0.1"; undefined when it is not one. */

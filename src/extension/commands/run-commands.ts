@@ -47,7 +47,9 @@ function checkCommand(action: string, job: 'check' | 'study', request: (target: 
     });
 }
 
-export const runCheck = checkCommand('Running the checks', 'check', () => ({}), (t) => `DyNN: checking ${t.spec.name}`);
+// The editor's Check lens runs an ensemble with the quick preset (minutes, not the thorough preset's many): the
+// results record the preset, and the CLI runs the file's own.
+export const runCheck = checkCommand('Running the checks', 'check', () => ({ ensemblePreset: 'quick' }), (t) => `DyNN: checking ${t.spec.name}`);
 
 export const sweepThresholds = checkCommand('Sweeping exit thresholds', 'check', () => ({ studies: ['sweep'] }), (t) => `DyNN: sweeping the exit thresholds of ${t.spec.name}`);
 

@@ -19,10 +19,14 @@ function seconds(s: number): string {
   return s >= 90 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(s < 10 ? 1 : 0)} s`;
 }
 
-/** The attack that left the lowest robust accuracy (cost attacks are not about accuracy, so they come last). */
+/**
+ * The headline attack: the worst case of an ensemble when the file has one, else the attack that left the lowest
+ * robust accuracy (cost attacks are not about accuracy, so they come last).
+ */
 export function strongestAttack(results: Results): AttackResult | undefined {
+  const ensembles = results.attacks.filter((a) => a.kind === 'ensemble');
   const accuracyAttacks = results.attacks.filter((a) => a.kind !== 'slowdown' && a.kind !== 'gate');
-  const pool = accuracyAttacks.length > 0 ? accuracyAttacks : results.attacks;
+  const pool = ensembles.length > 0 ? ensembles : accuracyAttacks.length > 0 ? accuracyAttacks : results.attacks;
   let best: AttackResult | undefined;
   for (const a of pool) if (best === undefined || a.robustAccuracy < best.robustAccuracy) best = a;
   return best;

@@ -14,6 +14,8 @@ export interface CheckRequest {
   seed?: number;
   studies?: StudyName[];
   findings?: boolean;
+  /** Budget of the file's ensemble checks instead of their own preset. */
+  ensemblePreset?: 'thorough' | 'quick';
   /** Open the results panel when done (default true). */
   showPanel?: boolean;
 }
@@ -39,6 +41,7 @@ export function checkParams(target: ModelTarget, request: CheckRequest, backend:
   if (request.seed !== undefined) p.seed = request.seed;
   if (request.studies) p.studies = request.studies;
   if (request.findings !== undefined) p.findings = request.findings;
+  if (request.ensemblePreset !== undefined) p.ensemblePreset = request.ensemblePreset;
   return p;
 }
 

@@ -5,7 +5,7 @@ import type { TableModel } from '../model/charts';
 import { allFlags } from '../model/flags';
 import { num, pct } from '../model/format';
 import { suggestionViews } from '../model/suggestions';
-import { attackTable, cleanTable, efficiencyTable, findingsTable, gateTable, hijackTable, perExitTable, provenanceRows } from '../model/tables';
+import { attackTable, cleanTable, efficiencyTable, ensembleTable, findingsTable, gateTable, hijackTable, perExitTable, provenanceRows } from '../model/tables';
 import { transferHeatmaps } from '../model/transfer';
 import { frontIndices, describePoint } from '../model/sweep';
 import { forHtml, forMarkdown } from '../../modelfile/display';
@@ -83,7 +83,7 @@ function staticSummaryHtml(r: Results): string {
   const flags = allFlags(r);
   const flagList = flags.length === 0 ? '<p>No sanity flags.</p>' : `<ul>${flags.map((f) => `<li>${forHtml(`${f.severity} ${f.code} (${f.source}): ${f.message}`)}</li>`).join('')}</ul>`;
   const prov = `<dl>${provenanceRows(r).map(([k, v]) => `<dt>${forHtml(k)}</dt><dd>${forHtml(v)}</dd>`).join('')}</dl>`;
-  return `<h1>${forHtml(r.model.name)}</h1><h2>Sanity flags</h2>${flagList}<h2>Provenance</h2>${prov}${[cleanTable(r), attackTable(r), perExitTable(r)].map(tableHtml).join('')}`;
+  return `<h1>${forHtml(r.model.name)}</h1><h2>Sanity flags</h2>${flagList}<h2>Provenance</h2>${prov}${[cleanTable(r), ensembleTable(r), attackTable(r), perExitTable(r)].filter((t): t is TableModel => t !== undefined).map(tableHtml).join('')}`;
 }
 
 export function markdownTable(t: TableModel): string {
@@ -104,6 +104,8 @@ export function buildMarkdownReport(r: Results): string {
 
   out.push('## Provenance', '', '| | |', '| --- | --- |', ...provenanceRows(r).map(([k, v]) => `| ${forMarkdown(k)} | ${forMarkdown(v)} |`), '');
   out.push('## Clean', '', markdownTable(cleanTable(r)), '');
+  const worst = ensembleTable(r);
+  if (worst) out.push('## Worst case', '', markdownTable(worst), '');
   out.push('## Attacks', '');
   out.push(r.attacks.length === 0 ? 'No attacks were run.' : markdownTable(attackTable(r)), '');
   out.push('## Per exit', '', markdownTable(perExitTable(r)), '');

@@ -44,6 +44,30 @@ export function hijackTable(r: Results): TableModel | undefined {
   };
 }
 
+/**
+ * The worst case first: per ensemble result, the dynamic and final-exit worst case, then what each member gave
+ * (the samples it broke first and the worst case after it), with its cost. Undefined without an ensemble.
+ */
+export function ensembleTable(r: Results): TableModel | undefined {
+  const ensembles = r.attacks.filter((a) => a.ensemble !== undefined);
+  if (ensembles.length === 0) return undefined;
+  const rows: string[][] = [];
+  for (const a of ensembles) {
+    const members = a.ensemble?.members ?? [];
+    rows.push([`${a.attackId} @ ${num(a.eps, 4)}`, 'worst case (all members)', '', '', '', pct(a.robustAccuracy), pct(a.finalExitRobustAccuracy), big(a.gradEvals), seconds(a.seconds), a.flags.map((f) => f.code).join(', ')]);
+    for (const m of members) {
+      const note = m.skipped !== undefined ? `skipped: ${m.skipped}` : m.reusedFrom !== undefined ? `examples of ${m.reusedFrom}` : '';
+      rows.push(['', m.name, `${m.steps} × ${m.restarts}`, String(m.attacked), `${m.brokeFirst.length} / ${m.brokeFirstFinalExit.length}`, pct(m.robustAccuracyAfter), pct(m.finalExitRobustAccuracyAfter), big(m.gradEvals), seconds(m.seconds), note]);
+    }
+  }
+  return {
+    id: 'ensemble',
+    caption: 'Worst case over the ensemble: a sample counts as robust only if it survived every member (members ran in this order on the samples still standing)',
+    columns: ['ensemble', 'member', 'steps × restarts', 'samples attacked', 'broke first (dynamic / final exit)', 'robust after (dynamic)', 'robust after (final exit)', 'grad evals', 'time', 'notes'],
+    rows,
+  };
+}
+
 export function attackTable(r: Results): TableModel {
   return {
     id: 'attacks',

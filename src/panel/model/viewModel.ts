@@ -7,7 +7,7 @@ import { allFlags, FlagView } from './flags';
 import { robustAccuracyChart } from './robustness';
 import { suggestionViews, SuggestionView } from './suggestions';
 import { sweepCharts } from './sweep';
-import { attackTable, cleanTable, efficiencyTable, findingsTable, gateTable, hijackTable, perExitTable, provenanceRows } from './tables';
+import { attackTable, cleanTable, ensembleTable, efficiencyTable, findingsTable, gateTable, hijackTable, perExitTable, provenanceRows } from './tables';
 import { Heatmap, transferHeatmaps } from './transfer';
 
 export interface PanelView {
@@ -17,6 +17,8 @@ export interface PanelView {
   stale: boolean;
   flags: FlagView[];
   clean: TableModel;
+  /** The worst case over an ensemble and what each member gave; shown first when the file has one. */
+  ensemble: TableModel | undefined;
   attacks: TableModel;
   robustAccuracy: LineChartModel;
   exitDistribution: BarChartModel;
@@ -39,6 +41,7 @@ export function buildPanelView(r: Results, currentSpecHash: string | null): Pane
     stale: isStale(r.model.specHash, currentSpecHash),
     flags: allFlags(r),
     clean: cleanTable(r),
+    ensemble: ensembleTable(r),
     attacks: attackTable(r),
     robustAccuracy: robustAccuracyChart(r),
     exitDistribution: exitDistributionChart(r),

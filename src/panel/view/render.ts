@@ -120,7 +120,7 @@ export function buildPage(view: PanelView, results: Results, fileLabel: string, 
   const suggestionButtons = new Map<string, HTMLButtonElement>();
 
   const tabs: { id: string; label: string; body: (HTMLElement | null)[] }[] = [
-    { id: 'overview', label: 'Overview', body: [table(view.clean), results.attacks.length > 0 ? table(view.attacks) : h('p', { class: 'empty' }, 'No attacks were run.'), view.findings ? table(view.findings) : null] },
+    { id: 'overview', label: 'Overview', body: [table(view.clean), view.ensemble ? table(view.ensemble) : null, results.attacks.length > 0 ? table(view.attacks) : h('p', { class: 'empty' }, 'No attacks were run.'), view.findings ? table(view.findings) : null] },
     { id: 'robustness', label: 'Robustness', body: [fig(chartFigure(view.robustAccuracy))] },
     {
       id: 'exits',

@@ -301,6 +301,41 @@ describe('advice rules', () => {
     });
   });
 
+  describe('robustness-without-adversarial-training', () => {
+    const code = 'robustness-without-adversarial-training';
+    const withChecks = (attacks: string, train = 'train:\n  epochs: 1'): string => model({ train: `${train}\nchecks:\n  samples: 10\n  attacks:\n${attacks}` });
+
+    it('fires (info, at train) when L-inf accuracy attacks are checked and training is clean', () => {
+      const c = check(withChecks('    - {kind: pgd, eps: [0.3, 0.1]}\n    - {kind: hijack, eps: 0.05}'));
+      const [d, ...rest] = findings(c, code);
+      assert.ok(d);
+      assert.equal(rest.length, 0);
+      assert.equal(d.severity, 'info');
+      assert.equal(spanText(c, d), 'train');
+      assert.match(d.message, /checks L-inf robustness \(pgd0\) but trains on clean data only/);
+    });
+
+    it('is silent with train.adversarial, with only mechanism attacks, or with only L2 attacks', () => {
+      assert.deepEqual(findings(check(withChecks('    - {kind: pgd, eps: 0.1}', 'train:\n  epochs: 1\n  adversarial: {eps: 0.1}')), code), []);
+      assert.deepEqual(findings(check(withChecks('    - {kind: slowdown, eps: 0.1}\n    - {kind: hijack, eps: 0.1}')), code), []);
+      assert.deepEqual(findings(check(withChecks('    - {kind: pgd, norm: l2, eps: 1}')), code), []);
+    });
+
+    it('fix adds train.adversarial at the smallest checked eps (YAML block, JSON)', () => {
+      for (const [t, name] of [
+        [withChecks('    - {kind: pgd, eps: [0.3, 0.1]}\n    - {kind: ensemble, eps: 0.2}'), 'm.dynn.yaml'],
+        [toJsonText(withChecks('    - {kind: pgd, eps: [0.3, 0.1]}')), 'm.dynn.json'],
+      ] as const) {
+        const c = check(t, name, true);
+        const [d] = findings(c, code);
+        assert.ok(d);
+        const after = applyFix(c, d);
+        assert.deepEqual(after.analysis.spec?.train.adversarial, { eps: 0.1, step: 0.025, steps: 10, loss: 'maxAverage', fraction: 0.5 });
+        assert.deepEqual(findings(after, code), []);
+      }
+    });
+  });
+
   describe('attack-eps-collapses-inputs', () => {
     const code = 'attack-eps-collapses-inputs';
     const checks = (attack: string, input?: string): string =>

@@ -150,6 +150,10 @@ describe('engine/webgpu on this machine\'s adapter (SwiftShader here; child proc
     assert.ok(differing <= 0.01 * wasm.adversarial.length, `${differing} of ${wasm.adversarial.length} pixels differ by more than 1e-4`);
     // Robust accuracy: within 1 sample.
     assert.ok(Math.abs(gpu.robustCorrect - wasm.robustCorrect) <= 1, `robust correct: wasm ${wasm.robustCorrect}, webgpu ${gpu.robustCorrect}`);
+    // APGD-CE at the taken exit runs (its exit choices read asynchronously) and breaks the same samples, within 1.
+    assert.strictEqual(gpu.apgdBroken.length, wasm.apgdBroken.length);
+    const disagree = wasm.apgdBroken.filter((b, i) => b !== gpu.apgdBroken[i]).length;
+    assert.ok(disagree <= 1, `APGD-CE broken: wasm ${wasm.apgdBroken.join('')}, webgpu ${gpu.apgdBroken.join('')}`);
   });
 
   it('training on WebGPU gives the weights and loss that training on WASM gives (one epoch, same seed)', () => {

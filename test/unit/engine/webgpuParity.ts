@@ -22,6 +22,8 @@ export interface ParityRun {
   adversarial: number[];
   robustCorrect: number;
   labels: number[];
+  /** Per sample 1 where APGD-CE's example is misclassified by the dynamic prediction. */
+  apgdBroken: number[];
 }
 
 /** Builds the model with seeded weights and trained-like batch-norm statistics; its weights as arrays. */
@@ -55,8 +57,13 @@ export async function parityRun(model: Network): Promise<ParityRun> {
     adversarial: Array.from(await adv.xAdv.data()),
     robustCorrect: Array.from(advRun.prediction).filter((p, i) => p === labels[i]).length,
     labels,
+    apgdBroken: [],
   };
-  tf.dispose([x, y, adv.xAdv]);
+  // APGD-CE at the taken exit (the tiny model has 3 classes, too few for DLR): its policy choice and judge are read asynchronously.
+  const apgd = await attack(model, x, y, { kind: 'apgd', norm: 'linf', eps: PARITY_EPS, steps: PARITY_STEPS, loss: 'taken', criterion: 'ce' }, { seed: 4, policy });
+  const apgdRun = await model.runDynamic(apgd.xAdv);
+  result.apgdBroken = Array.from(apgdRun.prediction).map((p, i) => (p === labels[i] ? 0 : 1));
+  tf.dispose([x, y, adv.xAdv, apgd.xAdv]);
   return result;
 }
 

@@ -64,7 +64,7 @@ describe('modelfile completionsAt', () => {
 
   it('nested object keys (attacks inside checks)', () => {
     const r = at('checks:\n  samples: 100\n  attacks:\n    - kind: pgd\n      eps: 0.1\n      |\n');
-    assert.deepStrictEqual(r.labels, ['id', 'norm', 'step', 'steps', 'restarts', 'loss', 'targetClass', 'universal']);
+    assert.deepStrictEqual(r.labels, ['id', 'norm', 'step', 'steps', 'restarts', 'loss', 'targetClass', 'universal', 'criterion', 'targets', 'preset']);
   });
 
   it('inside one-line flow mappings (the style the examples use)', () => {

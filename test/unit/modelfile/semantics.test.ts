@@ -130,6 +130,25 @@ describe('modelfile semantics', () => {
     assertClean(analyzeText(ok));
   });
 
+  it('apgd and ensemble: keys other kinds ignore, ignored keys, and DLR refused below 3 (4 targeted) classes', () => {
+    const t = model({
+      extra:
+        'checks:\n  attacks:\n    - { kind: pgd, eps: 0.1, criterion: dlr, targets: 2, preset: quick }\n    - { kind: apgd, eps: 0.1, step: 0.01, criterion: dlr, targets: 3 }\n    - { kind: ensemble, eps: 0.1, loss: final, preset: quick }',
+    });
+    const found = analyzeText(t).diagnostics.map((d) => `${d.code} ${spanText(t, d)}`).sort();
+    assert.deepStrictEqual(found, ['checks/ignored 0.01', 'checks/ignored dlr', 'checks/ignored final', 'checks/ignored quick', 'checks/ignored 2'].sort());
+    const threeClasses = (attack: string): string[] =>
+      analyzeText(model({ head: '  - { name: out, type: dense, units: 3 }', extra: `checks:\n  attacks:\n    - ${attack}` }).replace('classes: 10', 'classes: 3').replace('dynn: 1', 'dynn: 1\ndata: { source: csv, train: a.csv, test: b.csv }'))
+        .diagnostics.filter((d) => d.code.startsWith('checks/'))
+        .map((d) => `${d.code}: ${d.message}`);
+    assert.deepStrictEqual(threeClasses('{ kind: apgd, eps: 0.1, criterion: dlr }'), []);
+    const targeted = threeClasses('{ kind: apgd, eps: 0.1, criterion: dlr, targets: 2 }');
+    assert.equal(targeted.length, 1);
+    assert.match(targeted[0] ?? '', /^checks\/dlr-classes: the DLR loss needs at least 4 classes when targeted .* this model has 3: use criterion: ce/);
+    assert.match(threeClasses('{ kind: ensemble, eps: 0.1 }')[0] ?? '', /APGD-T members .* skipped/);
+    assert.match(threeClasses('{ kind: apgd, eps: 0.1, targets: 3 }')[0] ?? '', /only 2 other classes/);
+  });
+
   it('attack ids are unique', () => {
     only(model({ extra: 'checks:\n  attacks:\n    - { id: a, kind: fgsm, eps: 0.1 }\n    - { id: a, kind: fgsm, eps: 0.2 }' }), 'names/duplicate');
   });

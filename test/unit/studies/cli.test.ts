@@ -65,6 +65,9 @@ describe('studies: CLI verbs', function () {
     const samples = await run(['check', ws.file, '--samples', 'many'], ws.root);
     assert.equal(samples.code, 2);
     assert.match(samples.stderr, /--samples must be an integer >= 1, got 'many'/);
+    const preset = await run(['check', ws.file, '--ensemble-preset', 'fast'], ws.root);
+    assert.equal(preset.code, 2);
+    assert.match(preset.stderr, /--ensemble-preset must be thorough or quick, got 'fast'/);
     const study = await run(['study', ws.file], ws.root);
     assert.equal(study.code, 2);
     assert.match(study.stderr, /--paper, or --study/);
@@ -108,6 +111,8 @@ describe('studies: worker job parameters', () => {
     assert.throws(() => parseCheckParams({ ...base, eps: [-1] }), /'eps' must be an array of numbers >= 0/);
     assert.throws(() => parseCheckParams({ ...base, studies: ['nope'] }), /unknown nope/);
     assert.throws(() => parseCheckParams({ ...base, samples: 1.5 }), /'samples' must be an integer/);
+    assert.deepEqual(parseCheckParams({ ...base, ensemblePreset: 'quick' }), { ...base, ensemblePreset: 'quick' });
+    assert.throws(() => parseCheckParams({ ...base, ensemblePreset: 'fast' }), /'ensemblePreset' must be 'thorough' or 'quick'/);
     assert.throws(() => parseTrainParams({ file: 'm.dynn.yaml', workspaceRoot: 'relative' }), /must be an absolute path/);
     assert.throws(() => parseTrainParams({ ...base, staticTwin: 'yes' }), /'staticTwin' must be true or false/);
   });

@@ -44,7 +44,7 @@ describe('worker process', function () {
     assert.ok(info.jobs.includes('info') && info.jobs.includes('test-sleep'));
     assert.equal(info.backend?.name, 'cpu');
     assert.match(info.backend?.reason ?? '', /cpu/);
-    assert.equal(info.probes.length, 4);
+    assert.equal(info.probes.length, 5, 'tensorflow-gpu, webgpu, tensorflow, wasm, cpu');
     assert.deepEqual(progress.map((p) => p.phase), ['probe', 'activate', 'done']);
     assert.ok(logs.some((m) => m.startsWith('backend: cpu')));
   });

@@ -1,0 +1,57 @@
+// Rule: the file measures robust accuracy but trains on clean data only. Adversarial training of all exits is the
+// strongest known lever for a multi-exit network's robustness (Triple Wins); the rule points at it, and the
+// check's suggestion (or a sweep "as is" vs "adversarially trained") measures what it buys and costs.
+import { setMappingEntry } from '../edits';
+import type { Finding, Rule, RuleContext } from '../types';
+
+/** Attack kinds whose figure is a robust accuracy (the ones adversarial training is about). */
+const ACCURACY_KINDS = new Set(['fgsm', 'pgd', 'apgd', 'ensemble']);
+/** PGD iterations the fix proposes per training batch (a common budget; cost about steps + 1 per sample). */
+export const PROPOSED_STEPS = 10;
+/** Share of each batch the fix makes adversarial. */
+export const PROPOSED_FRACTION = 0.5;
+
+function check(ctx: RuleContext): Finding[] {
+  const { spec } = ctx;
+  if (spec.import !== undefined || spec.train.adversarial !== undefined) return [];
+  const attacks = spec.checks.attacks.filter((a) => ACCURACY_KINDS.has(a.kind) && a.norm === 'linf');
+  if (attacks.length === 0) return [];
+  // The smallest radius the file checks: training at it improves every larger one too, and costs the least.
+  const eps = Math.min(...attacks.flatMap((a) => a.eps).filter((e) => e > 0));
+  if (!Number.isFinite(eps)) return [];
+  const value = { eps, step: Number((eps / 4).toPrecision(6)), steps: PROPOSED_STEPS, loss: 'maxAverage', fraction: PROPOSED_FRACTION };
+  const trainWritten = ctx.locate(['train']) !== undefined;
+  // The fix adds the entry to the file's own `train` (block or flow style); without one there is nowhere to put it.
+  const insert = trainWritten ? setMappingEntry(ctx, ['train'], 'adversarial', value) : undefined;
+  return [
+    {
+      message:
+        `The file checks L-inf robustness (${attacks.map((a) => a.id).join(', ')}) but trains on clean data only. ` +
+        `Adversarial training of all exits (train.adversarial) is the strongest known lever for a multi-exit network; ` +
+        `expect lower clean accuracy, higher robust accuracy at every exit, later exits (more FLOPs) and about ` +
+        `${1 + PROPOSED_FRACTION * (PROPOSED_STEPS + 1)}x the training time. Run the check on both to measure it.`,
+      at: trainWritten ? ['train'] : ['checks'],
+      atKey: true,
+      subjects: [],
+      fixes: insert ? [{ title: `Train adversarially at eps ${eps} (PGD-${PROPOSED_STEPS}, max-average, half of each batch)`, edits: [insert] }] : [],
+    },
+  ];
+}
+
+export const noAdversarialTraining: Rule = {
+  id: 'robustness-without-adversarial-training',
+  severity: 'info',
+  title: 'Robustness is checked but the exits are trained on clean data only',
+  rationale:
+    'A check that measures robust accuracy says how robust the design is, not how robust it could be. For early-exit ' +
+    'networks the strongest known lever is adversarial training of all exits with an exit-aware attack; it trades ' +
+    'clean accuracy and training time for robust accuracy at every exit, and harder inputs leave later (more FLOPs).',
+  source: {
+    kind: 'paper',
+    citation:
+      'Hu et al., "Triple Wins: Boosting Accuracy, Robustness and Efficiency Together by Enabling Input-Adaptive ' +
+      'Inference", ICLR 2020 (max-average attack for training all exits); Madry et al., ICLR 2018 (PGD adversarial training).',
+  },
+  constants: { proposedSteps: PROPOSED_STEPS, proposedFraction: PROPOSED_FRACTION },
+  check,
+};
