@@ -155,7 +155,7 @@ export async function runApgdAttack(
       }
     });
   }
-  return runApgdWith(model, x, y, s, p, policy, async () => undefined);
+  return runApgdWith(model, x, y, s, p, policy, () => Promise.resolve());
 }
 
 /** Reads the policy's choice for these outputs (softmax per exit, made and dropped here). */
