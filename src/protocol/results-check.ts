@@ -85,6 +85,7 @@ export function checkResults(value: unknown): string[] {
     strArray(p, model, 'gateNames', 'results.model');
     numArray(p, model, 'exitFlopsShare', 'results.model');
     num(p, model, 'fullFlops', 'results.model');
+    if (model.classNames !== undefined) strArray(p, model, 'classNames', 'results.model');
   }
 
   const prov = value.provenance;

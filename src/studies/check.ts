@@ -7,7 +7,7 @@ import { exitDecider, robustAboveCleanFlag } from '../attacks';
 import { currentBackend, runWithFallback } from '../engine/backend';
 import { assertFitsInMemory, availableBytes } from '../engine/memory';
 import { loadOrTrain, type LoadOrTrainResult } from '../engine/cache';
-import { loadData } from '../engine/data';
+import { FASHION_CLASS_NAMES, loadData } from '../engine/data';
 import { importLayersModel, type ImportedModel } from '../engine/import';
 import { policyFromSpec } from '../engine/policy';
 import type { CancelToken, DataSplit, DynamicModel, Progress } from '../engine/types';
@@ -304,6 +304,7 @@ async function measure(
         gateNames: [...model.gateNames],
         exitFlopsShare: model.flopsAtExit.map((f) => clamp01(model.fullFlops > 0 ? f / model.fullFlops : 0)),
         fullFlops: model.fullFlops,
+        ...(spec.data.source === 'fashion-mnist' ? { classNames: [...FASHION_CLASS_NAMES] } : {}),
       },
       provenance: {
         ...backend,
