@@ -329,7 +329,7 @@ async function measure(
       flags,
     };
   } finally {
-    for (const o of outcomes) if (o.out.xAdv) o.out.xAdv.dispose();
+    for (const o of outcomes) tf.dispose([o.out.xAdv, o.out.staticCraftedXAdv].filter((t): t is tf.Tensor => t !== undefined));
   }
 }
 
@@ -442,20 +442,21 @@ async function designSweeps(
   for (const o of outcomes) {
     if (o.eps !== Math.max(...o.spec.eps)) continue;
     options.cancel?.throwIfCancelled();
-    const xAdv = o.out.xAdv;
-    const evaluateGates =
+    const gateReplay = (xAdv: tf.Tensor | undefined): ((gateThresholds: number[]) => Promise<DesignPasses>) | undefined =>
       xAdv !== undefined
         ? async (gateThresholds: number[]): Promise<DesignPasses> => ({
             clean: await model.runDynamic(x, { batchSize: plan.batchSize, gateThresholds }),
             adversarial: await model.runDynamic(xAdv, { batchSize: plan.batchSize, gateThresholds }),
           })
         : undefined;
+    const evaluateGates = gateReplay(o.out.xAdv);
     const swept = await runSweep({ spec, geometry, labels, clean: clean.recording, adversarial: o.out.recording, attackId: o.spec.id, eps: o.eps, ...(evaluateGates ? { evaluateGates } : {}) });
     sweeps.push(swept.result);
     if (informsDesign(o.spec)) suggestionLists.push(suggestFromSweep(swept.evaluated, o.spec.id, o.eps, o.spec.kind));
     const staticRec: ExitRecording | undefined = o.out.staticSide?.dynamicRecordingOnStaticCrafted;
     if (staticRec !== undefined) {
-      const fromStatic = await runSweep({ spec, geometry, labels, clean: clean.recording, adversarial: staticRec, attackId: `static:${o.spec.id}`, eps: o.eps });
+      const staticGates = gateReplay(o.out.staticCraftedXAdv);
+      const fromStatic = await runSweep({ spec, geometry, labels, clean: clean.recording, adversarial: staticRec, attackId: `static:${o.spec.id}`, eps: o.eps, ...(staticGates ? { evaluateGates: staticGates } : {}) });
       sweeps.push(fromStatic.result);
     }
   }

@@ -93,6 +93,23 @@ export function verdictAGreater(diff: DifferenceInterval): Verdict {
   return 'no difference within sampling noise';
 }
 
+/** Ratio a.rate / b.rate with Katz's log interval; undefined when either has no success (the log is unbounded). */
+export function ratioInterval(a: RateInterval, b: RateInterval, confidence = DEFAULT_CONFIDENCE): { estimate: number; low: number; high: number } | undefined {
+  if (a.successes === 0 || b.successes === 0 || a.n === 0 || b.n === 0) return undefined;
+  const estimate = a.rate / b.rate;
+  const se = Math.sqrt((1 - a.rate) / a.successes + (1 - b.rate) / b.successes);
+  const z = zFor(confidence);
+  return { estimate, low: estimate * Math.exp(-z * se), high: estimate * Math.exp(z * se) };
+}
+
+/** The paper says ratio > breakEven: holds when the whole interval is above it, does not hold when below. */
+export function verdictAboveThreshold(interval: { low: number; high: number } | undefined, threshold: number): Verdict {
+  if (interval === undefined) return 'not measured';
+  if (interval.low > threshold) return 'holds';
+  if (interval.high < threshold) return 'does not hold';
+  return 'no difference within sampling noise';
+}
+
 /** Bonferroni: the confidence each of `comparisons` intervals needs for the family to keep `confidence`. */
 export function bonferroni(confidence: number, comparisons: number): number {
   return 1 - (1 - confidence) / Math.max(1, comparisons);

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { bonferroni, differenceInterval, formatDifference, formatRate, normalQuantile, rateOf, verdictAGreater, wilson, zFor } from '../../../src/studies/stats';
+import { bonferroni, differenceInterval, ratioInterval, verdictAboveThreshold, formatDifference, formatRate, normalQuantile, rateOf, verdictAGreater, wilson, zFor } from '../../../src/studies/stats';
 
 const close = (actual: number, expected: number, tol = 5e-4): void => assert.ok(Math.abs(actual - expected) <= tol, `${actual} vs ${expected}`);
 
@@ -52,6 +52,20 @@ describe('paper-matrix statistics', () => {
     assert.strictEqual(verdictAGreater(noise), 'no difference within sampling noise');
     assert.ok(noise.low < 0 && noise.high > 0);
     assert.strictEqual(verdictAGreater(differenceInterval(wilson(0, 0), wilson(3, 10))), 'not measured');
+  });
+
+  it("Katz's log interval of a ratio of rates, and the verdict against a break-even ratio", () => {
+    // 30/100 vs 15/100: ratio 2, se = sqrt(0.7/30 + 0.85/15) = sqrt(0.08).
+    const r = ratioInterval(wilson(30, 100), wilson(15, 100));
+    assert.ok(r !== undefined);
+    close(r.estimate, 2, 1e-12);
+    close(r.low, 2 * Math.exp(-1.959964 * Math.sqrt(0.08)), 1e-5);
+    close(r.high, 2 * Math.exp(1.959964 * Math.sqrt(0.08)), 1e-5);
+    assert.strictEqual(verdictAboveThreshold(r, 1), 'holds');
+    assert.strictEqual(verdictAboveThreshold(r, 4), 'does not hold');
+    assert.strictEqual(verdictAboveThreshold(r, 2.5), 'no difference within sampling noise');
+    assert.strictEqual(ratioInterval(wilson(0, 100), wilson(15, 100)), undefined);
+    assert.strictEqual(verdictAboveThreshold(undefined, 1), 'not measured');
   });
 
   it('Bonferroni, rates from shares, and the printed forms', () => {
