@@ -79,6 +79,24 @@ export async function runMatrixCommand({ values, positionals, io }: CommandInput
   const started = performance.now();
   const cells: MatrixCell[] = [];
   const backends = new Set<string>();
+  const matrixOf = (): PaperMatrix => ({
+    version: MATRIX_VERSION,
+    date: new Date().toISOString(),
+    toolVersion: currentToolVersion(),
+    backend: [...backends].join(', '),
+    seed,
+    samples: samples ?? Math.max(...cells.map((c) => c.samples)),
+    seconds: (performance.now() - started) / 1000,
+    confidence: DEFAULT_CONFIDENCE,
+    protocol: protocolText(steps),
+    cells,
+  });
+  // Written after every cell, so a run stopped part-way keeps the cells it finished.
+  const write = (m: PaperMatrix): void => {
+    if (jsonFile !== undefined) writeWorkspaceFile(root, jsonFile, `${JSON.stringify(m, null, 1)}\n`);
+    if (mdFile !== undefined) writeWorkspaceFile(root, mdFile, buildMatrixMarkdown(m));
+    if (htmlFile !== undefined) writeWorkspaceFile(root, htmlFile, buildMatrixHtml(m));
+  };
   const progress = progressPrinter(io.stderr, io.stderr.isTTY === true);
   for (const [i, l] of loaded.entries()) {
     const protocol = matrixProtocol(l.spec, steps);
@@ -96,6 +114,7 @@ export async function runMatrixCommand({ values, positionals, io }: CommandInput
       backends.add(results.provenance.backend);
       const cell = matrixCell(results, l.spec, path.relative(root, savedTo ?? resultsPath(root, l.spec.name)).split(path.sep).join('/'), protocol);
       cells.push(cell);
+      write(matrixOf());
       io.stdout.write(`${forTerminal(`${cell.dataset} / ${cell.mechanism}`)}: ${[cell.rq1, cell.rq2, cell.rq3, cell.rq4].map((f, k) => `RQ${k + 1} ${verdictShort(f?.verdict ?? 'not measured')}`).join(', ')} (${results.provenance.samples} samples, ${results.provenance.seconds.toFixed(0)} s)\n`);
     } catch (e) {
       progress.done();
@@ -106,21 +125,8 @@ export async function runMatrixCommand({ values, positionals, io }: CommandInput
       throw e;
     }
   }
-  const matrix: PaperMatrix = {
-    version: MATRIX_VERSION,
-    date: new Date().toISOString(),
-    toolVersion: currentToolVersion(),
-    backend: [...backends].join(', '),
-    seed,
-    samples: samples ?? Math.max(...cells.map((c) => c.samples)),
-    seconds: (performance.now() - started) / 1000,
-    confidence: DEFAULT_CONFIDENCE,
-    protocol: protocolText(steps),
-    cells,
-  };
-  if (jsonFile !== undefined) writeWorkspaceFile(root, jsonFile, `${JSON.stringify(matrix, null, 1)}\n`);
-  if (mdFile !== undefined) writeWorkspaceFile(root, mdFile, buildMatrixMarkdown(matrix));
-  if (htmlFile !== undefined) writeWorkspaceFile(root, htmlFile, buildMatrixHtml(matrix));
+  const matrix = matrixOf();
+  write(matrix);
   for (const f of outputs) io.stderr.write(`wrote ${path.relative(io.cwd, f) || f}\n`);
   io.stderr.write(`matrix: ${cells.length} cells in ${matrix.seconds.toFixed(0)} s\n`);
   return 0;

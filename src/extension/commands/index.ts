@@ -6,7 +6,7 @@ import type { CommandFactory } from './command';
 import { openExample } from './example-command';
 import { installGpu } from './gpu-command';
 import { newModel, showOutput } from './model-commands';
-import { applySuggestionCommand, exportReport, showResults } from './results-commands';
+import { applySuggestionCommand, exportReport, showPaperMatrix, showResults } from './results-commands';
 import { cancelRun, compareStatic, reproduceStudy, runCheck, sweepThresholds, trainModel } from './run-commands';
 
 export type { CommandFactory } from './command';
@@ -28,4 +28,5 @@ export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'dynn.cancelRun': cancelRun,
   'dynn.applySuggestion': applySuggestionCommand,
   'dynn.openExample': openExample,
+  'dynn.showPaperMatrix': showPaperMatrix,
 };
