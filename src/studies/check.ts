@@ -292,7 +292,7 @@ async function measure(
     const attacks = outcomes.map((o) => o.result);
     const findings =
       options.findings === true
-        ? [transferAsymmetry(transfer), generationEfficiency(efficiency), designChoices(sweeps), mechanismAttack(attacks, clean.figures, hijackRates(clean.pass, labels, model.exitNames.length).rate)]
+        ? [transferAsymmetry(transfer, { samples: n, dynamicCleanAccuracy: clean.figures.accuracy }), generationEfficiency(efficiency), designChoices(sweeps), mechanismAttack(attacks, clean.figures, hijackRates(clean.pass, labels, model.exitNames.length).rate)]
         : [];
     return {
       version: RESULTS_VERSION,
