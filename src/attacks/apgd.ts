@@ -10,6 +10,7 @@ import { report, restartSeed } from './ascent';
 import { GradientHealth } from './health';
 import { type Objective, objectiveNeeds } from './losses';
 import { ascentDirection, projectAndClip, randomInBall, randomOnSphere } from './projection';
+import { host } from '../protocol/host';
 
 /** Momentum of the update (alpha in the paper). */
 export const APGD_MOMENTUM = 0.75;
@@ -328,7 +329,7 @@ async function apgdRun(
       progress.done++;
       progress.last = report(p, progress.done, progress.total, progress.last);
       // Let the event loop run so a cancel message can arrive between steps.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await host().yieldTurn();
     }
     const { alwaysZero, nonFinite } = await health.read();
     const result: ApgdOutcome = {

@@ -8,6 +8,7 @@ import { host, type HostStats } from '../protocol/host';
 import { DataError, fsError } from './data/errors';
 import { DEFAULT_MAX_BYTES, checkSize } from './data/limits';
 import { loadMnistAll, type MnistAll } from './data/mnist';
+import { loadFashionAll } from './data/fashionMnist';
 import { joinPosix, resolveInWorkspace } from './data/paths';
 
 const mnistDigests = new WeakMap<MnistAll, string>();
@@ -81,6 +82,12 @@ async function folderDigest(root: string, rel: string): Promise<string> {
 export async function trainingDataDigest(spec: ModelSpec, workspaceRoot: string): Promise<string> {
   const data = spec.data;
   if (data.source === 'mnist') return host().sha256(`mnist ${await mnistDigest()}`);
+  if (data.source === 'fashion-mnist') {
+    // The images' and labels' sha256 were verified against the cache's manifest (or computed while decoding);
+    // the split and trainSamples are in the spec's weightsHash.
+    const all = await loadFashionAll(workspaceRoot);
+    return host().sha256(`fashion-mnist ${all.version} x ${all.sha256.images} y ${all.sha256.labels}`);
+  }
   const roles: [string, string | undefined][] =
     data.source === 'npy' ? [['x', data.train], ['y', data.trainLabels]] : [[data.source === 'images' ? 'folder' : 'file', data.train]];
   const digests: string[] = [];

@@ -12,6 +12,7 @@ import { DocumentAnalyses, MODEL_SELECTOR } from './language/document-analyses';
 import { ModelHoverProvider } from './language/hover';
 import { ImportedGraphs } from './language/imported-graphs';
 import { Log } from './log';
+import { datasetsDir, datasetsEnv, mergeEnv } from './runs/datasets-env';
 import { BackendStatus } from './runs/backend-status';
 import { CheckRunner } from './runs/check-runner';
 import { UserError } from './runs/model-target';
@@ -45,7 +46,8 @@ export class Ctx implements vscode.Disposable {
     this.analyses = this.own(new DocumentAnalyses(analyzer, this.log));
     this.results = this.own(new ModelResultsStore(this.log));
     const gpuDir = gpuBackendDir(extension);
-    this.worker = this.own(lazyWorker(extension.extensionUri, this.log, () => ({ ...gpuBackendEnv(gpuDir), ...wasmThreadsEnv(this.config.settings.wasmThreads) })));
+    const dataDir = datasetsDir(extension);
+    this.worker = this.own(lazyWorker(extension.extensionUri, this.log, () => mergeEnv(gpuBackendEnv(gpuDir), datasetsEnv(dataDir), wasmThreadsEnv(this.config.settings.wasmThreads))));
     this.runner = this.own(new CheckRunner(this.worker, this.log));
     // The WASM thread pool is made once per worker process: a changed count needs a fresh worker, started after
     // the running job (if any) ends.

@@ -139,6 +139,7 @@ function buildPolicy(raw: unknown): ExitPolicy {
 function buildData(raw: unknown): DataSpec {
   const o = withDefaults(asObj(raw), schemaAtPointer('#/properties/data'));
   if (o.source === 'mnist') return { source: 'mnist', trainFraction: o.trainFraction as number, path: ['data'] };
+  if (o.source === 'fashion-mnist') return { source: 'fashion-mnist', trainSamples: o.trainSamples as number, path: ['data'] };
   const d: DataSpec = {
     source: o.source as 'npy' | 'npz' | 'images' | 'csv',
     train: String(o.train),

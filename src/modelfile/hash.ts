@@ -30,6 +30,6 @@ export function specHash(spec: ModelSpec): string {
 export function weightsHash(spec: ModelSpec): string {
   const { name: _name, policy: _policy, checks: _checks, exits, data, ...rest } = spec;
   const exitsWithoutThresholds = exits.map(({ threshold: _threshold, ...exit }) => exit);
-  const dataKind = data.source === 'mnist' ? data : { source: data.source };
+  const dataKind = data.source === 'mnist' || data.source === 'fashion-mnist' ? data : { source: data.source };
   return host().sha256(canonicalJson({ ...rest, data: dataKind, exits: exitsWithoutThresholds }));
 }

@@ -381,17 +381,23 @@ class Checker {
   private checkData(): void {
     const d = this.spec.data;
     const written = (k: string): boolean => this.map.get([...d.path, k]) !== undefined;
-    if (d.source === 'mnist') {
-      for (const k of ['train', 'test', 'trainLabels', 'testLabels']) {
-        if (written(k)) this.add('data/ignored', `'${k}' is ignored for source 'mnist'`, this.span(d.path, k), 'warning');
+    if (d.source === 'mnist' || d.source === 'fashion-mnist') {
+      const other = d.source === 'mnist' ? 'trainSamples' : 'trainFraction';
+      for (const k of ['train', 'test', 'trainLabels', 'testLabels', other]) {
+        if (written(k)) this.add('data/ignored', `'${k}' is ignored for source '${d.source}'`, this.span(d.path, k), 'warning');
       }
       const s = this.spec.input.shape;
       if (!(s[0] === 28 && s[1] === 28 && s[2] === 1) || this.spec.classes !== 10) {
-        this.add('data/mnist-shape', `MNIST samples are 28x28x1 with 10 classes; this model declares ${formatShape(s)} and ${this.spec.classes} classes`, this.span(['input'], 'shape'));
+        const what = d.source === 'mnist' ? 'MNIST' : 'Fashion-MNIST';
+        this.add('data/mnist-shape', `${what} samples are 28x28x1 with 10 classes; this model declares ${formatShape(s)} and ${this.spec.classes} classes`, this.span(['input'], 'shape'));
+      }
+      if (d.source === 'fashion-mnist' && d.trainSamples % 10 !== 0) {
+        this.add('data/train-samples', `'trainSamples' must be a multiple of 10 (the same number from each class), got ${d.trainSamples}`, this.span(d.path, 'trainSamples'));
       }
       return;
     }
     if (written('trainFraction')) this.add('data/ignored', `'trainFraction' only applies to source 'mnist'`, this.span(d.path, 'trainFraction'), 'warning');
+    if (written('trainSamples')) this.add('data/ignored', `'trainSamples' only applies to source 'fashion-mnist'`, this.span(d.path, 'trainSamples'), 'warning');
     const files: [string, string | undefined][] = [['train', d.train], ['test', d.test], ['trainLabels', d.trainLabels], ['testLabels', d.testLabels]];
     for (const [k, v] of files) {
       if (v === undefined) continue;

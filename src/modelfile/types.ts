@@ -158,6 +158,7 @@ export interface GateSpec {
 
 export type DataSpec =
   | { source: 'mnist'; trainFraction: number; path: NodePath }
+  | { source: 'fashion-mnist'; trainSamples: number; path: NodePath }
   | {
       source: 'npy' | 'npz' | 'images' | 'csv';
       /** Workspace-relative paths; resolved and confined to the workspace by the engine. */

@@ -2,6 +2,7 @@
 // direction. Both sides import this file, so a message is defined once; anything that does not validate is
 // dropped and logged by the receiver, never acted on.
 import { RESULTS_VERSION, type Results } from './results';
+import { checkPaperMatrix, type PaperMatrix } from './matrix';
 
 /** Extension -> webview. */
 export type ToWebview =
@@ -12,7 +13,9 @@ export type ToWebview =
   /** The model file changed: the banner compares this hash with the shown results'. */
   | { type: 'specHash'; currentSpecHash: string | null }
   /** Outcome of an "Apply" the webview asked for. */
-  | { type: 'applyResult'; suggestionId: string; ok: boolean; message: string };
+  | { type: 'applyResult'; suggestionId: string; ok: boolean; message: string }
+  /** The paper matrix (the matrix panel): a grid of cells, each opening its model's results. */
+  | { type: 'matrix'; matrix: PaperMatrix };
 
 /** Id of the element that holds the Results embedded in a standalone HTML report. */
 export const REPORT_DATA_ID = 'dynn-results';
@@ -27,7 +30,9 @@ export type FromWebview =
   | { type: 'applySuggestion'; suggestionId: string }
   | { type: 'exportReport'; format: ReportFormat }
   /** An error inside the webview, for the extension's log. */
-  | { type: 'webviewError'; message: string };
+  | { type: 'webviewError'; message: string }
+  /** Open the results of the matrix cell at this index (the controller looks the file up in its own copy). */
+  | { type: 'openCell'; index: number };
 
 export type Parsed<T> = { ok: true; message: T } | { ok: false; error: string };
 
@@ -51,6 +56,9 @@ export function parseFromWebview(value: unknown): Parsed<FromWebview> {
     case 'webviewError':
       if (typeof value.message !== 'string') return bad('webviewError: message must be a string');
       return { ok: true, message: { type: 'webviewError', message: value.message.slice(0, MAX_TEXT) } };
+    case 'openCell':
+      if (typeof value.index !== 'number' || !Number.isInteger(value.index) || value.index < 0 || value.index > 10_000) return bad('openCell: index must be an integer from 0');
+      return { ok: true, message: { type: 'openCell', index: value.index } };
     default:
       return bad(`unknown message type ${JSON.stringify(value.type) ?? '(none)'} from the webview`);
   }
@@ -78,6 +86,11 @@ export function parseToWebview(value: unknown): Parsed<ToWebview> {
     case 'applyResult':
       if (!text(value.suggestionId) || typeof value.ok !== 'boolean' || !text(value.message)) return bad('applyResult: needs suggestionId, ok and message');
       return { ok: true, message: { type: 'applyResult', suggestionId: value.suggestionId, ok: value.ok, message: value.message } };
+    case 'matrix': {
+      const problems = checkPaperMatrix(value.matrix);
+      if (problems.length > 0) return bad(`matrix: malformed: ${problems.slice(0, 5).join('; ')}`);
+      return { ok: true, message: { type: 'matrix', matrix: value.matrix as PaperMatrix } };
+    }
     default:
       return bad(`unknown message type ${JSON.stringify(value.type) ?? '(none)'} for the webview`);
   }

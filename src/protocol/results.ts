@@ -225,6 +225,8 @@ export interface Results {
     /** FLOPs share at each exit (final last, = 1). */
     exitFlopsShare: number[];
     fullFlops: number;
+    /** Names of the classes in label order, when the data set has them (built-in Fashion-MNIST). */
+    classNames?: string[];
   };
   provenance: Provenance;
   clean: CleanFigures;

@@ -69,6 +69,9 @@ export interface AttackPassOutput {
   gallery: GalleryCandidate[];
   /** All adversarial inputs, when keepAdversarial was set. Caller disposes. */
   xAdv?: tf.Tensor;
+  /** The inputs crafted on the static twin, when keepAdversarial and recordStaticCrafted were set (the gate
+   *  sweep replays them on the DyNN's gated designs). Caller disposes. */
+  staticCraftedXAdv?: tf.Tensor;
 }
 
 /** Deterministic 31-bit seed from a base seed and the position of the work (attack, radius, batch). */
@@ -123,6 +126,8 @@ export async function runAttackPass(input: AttackPassInput): Promise<AttackPassO
     : undefined;
   const batches = Math.ceil(n / batchSize);
   const kept: tf.Tensor[] = [];
+  const keptStatic: tf.Tensor[] = [];
+  const keepStatic = input.keepAdversarial === true && input.recordStaticCrafted;
 
   for (let b = 0; b < batches; b++) {
     input.cancel?.throwIfCancelled();
@@ -170,7 +175,7 @@ export async function runAttackPass(input: AttackPassInput): Promise<AttackPassO
       if (staticSide !== undefined && twin !== undefined) {
         staticSide.staticOnDynamicCrafted.set((await twin.runDynamic(res.xAdv, { batchSize })).prediction, begin);
         const st = await attack(twin, xb, yb, staticConfig, { seed, ...(input.cancel ? { cancel: input.cancel } : {}) });
-        owned.push(st.xAdv);
+        (keepStatic ? keptStatic : owned).push(st.xAdv);
         staticSide.gradEvals += st.gradEvals;
         staticSide.seconds += st.seconds;
         mergeFlags(staticSide.flags, st.flags);
@@ -182,6 +187,7 @@ export async function runAttackPass(input: AttackPassInput): Promise<AttackPassO
       }
     } catch (err) {
       tf.dispose(kept);
+      tf.dispose(keptStatic);
       throw err;
     } finally {
       tf.dispose(owned);
@@ -193,6 +199,11 @@ export async function runAttackPass(input: AttackPassInput): Promise<AttackPassO
   if (kept.length > 0) {
     xAdv = kept.length === 1 ? kept[0] : tf.concat(kept, 0);
     if (kept.length > 1) tf.dispose(kept);
+  }
+  let staticCraftedXAdv: tf.Tensor | undefined;
+  if (keptStatic.length > 0) {
+    staticCraftedXAdv = keptStatic.length === 1 ? keptStatic[0] : tf.concat(keptStatic, 0);
+    if (keptStatic.length > 1) tf.dispose(keptStatic);
   }
   let noiseHits = 0;
   for (let i = 0; i < n; i++) if (noisePass.prediction[i] === labels[i]) noiseHits++;
@@ -209,5 +220,6 @@ export async function runAttackPass(input: AttackPassInput): Promise<AttackPassO
     ...(staticSide !== undefined ? { staticSide } : {}),
     gallery,
     ...(xAdv !== undefined ? { xAdv } : {}),
+    ...(staticCraftedXAdv !== undefined ? { staticCraftedXAdv } : {}),
   };
 }

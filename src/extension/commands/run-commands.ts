@@ -8,10 +8,12 @@ import { checkAnswer, checkParams, partialAttack, trainParams, type CheckRequest
 import { resolveModelTarget, type ModelTarget } from '../runs/model-target';
 import { ResultsPanel } from '../results/results-panel';
 import { whenTrusted } from '../trust';
+import { ensureDataset } from '../runs/dataset-install';
 import type { CommandFactory } from './command';
 
 /** Runs a check-like job on the target and stores its results; returns them (undefined when it failed). */
 export async function runAndStore(ctx: Ctx, target: ModelTarget, job: 'check' | 'study', request: CheckRequest, title: string): Promise<Results | undefined> {
+  if (!(await ensureDataset(ctx, target.spec))) return undefined;
   const params = checkParams(target, request, ctx.config.settings.backend);
   const outcome = await ctx.runner.run<unknown>({
     uri: target.uri,
@@ -71,6 +73,7 @@ export const trainModel: CommandFactory = (ctx) =>
   whenTrusted('Training the model', async (arg?: unknown) => {
     const target = await resolveModelTarget(arg, ctx.analyses);
     if (!target) return undefined;
+    if (!(await ensureDataset(ctx, target.spec))) return undefined;
     const outcome = await ctx.runner.run<unknown>({
       uri: target.uri,
       job: 'train',

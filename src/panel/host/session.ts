@@ -56,6 +56,9 @@ export class PanelSession {
         case 'webviewError':
           this.ports.log.warn(`Results panel (webview): ${m.message}`);
           break;
+        case 'openCell':
+          this.ports.log.warn('Results panel ignored openCell: it belongs to the paper-matrix panel');
+          break;
       }
     } catch (err) {
       this.ports.log.error(`Results panel: handling "${m.type}" failed`, err);

@@ -67,7 +67,13 @@ export interface GalleryView {
   }[];
 }
 
-export function galleryView(item: GalleryItem, exitNames: readonly string[], record?: SampleRecord): GalleryView {
+/** A class as shown: its index, and its name when the data set has names. */
+export function classLabel(k: number, classNames?: readonly string[]): string {
+  const name = classNames?.[k];
+  return name === undefined ? String(k) : `${k} ${name}`;
+}
+
+export function galleryView(item: GalleryItem, exitNames: readonly string[], record?: SampleRecord, classNames?: readonly string[]): GalleryView {
   const p = amplifiedPerturbation(item.original, item.adversarial);
   const rows = Math.max(item.cleanExits.length, item.adversarialExits.length);
   const exits = [];
@@ -76,8 +82,8 @@ export function galleryView(item: GalleryItem, exitNames: readonly string[], rec
     const a = item.adversarialExits[i];
     exits.push({
       exit: exitNames[i] ?? `exit ${i + 1}`,
-      clean: c ? `${c.prediction} (${pct(c.confidence)})` : '–',
-      adversarial: a ? `${a.prediction} (${pct(a.confidence)})` : '–',
+      clean: c ? `${classLabel(c.prediction, classNames)} (${pct(c.confidence)})` : '–',
+      adversarial: a ? `${classLabel(a.prediction, classNames)} (${pct(a.confidence)})` : '–',
       cleanCorrect: c?.prediction === item.label,
       adversarialCorrect: a?.prediction === item.label,
       answeredClean: record?.cleanExit === i,
@@ -86,7 +92,7 @@ export function galleryView(item: GalleryItem, exitNames: readonly string[], rec
   }
   return {
     key: `${item.attackResultId}#${item.index}`,
-    caption: `sample ${item.index}, label ${item.label}, ${item.attackResultId}`,
+    caption: `sample ${item.index}, label ${classLabel(item.label, classNames)}, ${item.attackResultId}`,
     original: toRgba(item.original, item.shape),
     perturbation: toRgba(p.values, item.shape),
     adversarial: toRgba(item.adversarial, item.shape),
@@ -96,5 +102,5 @@ export function galleryView(item: GalleryItem, exitNames: readonly string[], rec
 }
 
 export function galleryViews(r: Results): GalleryView[] {
-  return r.gallery.map((g) => galleryView(g, r.model.exitNames, r.samples.find((s) => s.index === g.index)));
+  return r.gallery.map((g) => galleryView(g, r.model.exitNames, r.samples.find((s) => s.index === g.index), r.model.classNames));
 }

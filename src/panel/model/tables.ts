@@ -141,6 +141,7 @@ export function provenanceRows(r: Results): [string, string][] {
     ['date', p.date],
     ['weights', p.weights],
     ['data', p.data],
+    ...(r.model.classNames !== undefined ? [['classes', r.model.classNames.map((n, i) => `${i} ${n}`).join(', ')] as [string, string]] : []),
     ['tool', `dynn-lens ${p.toolVersion}, TF.js ${p.tfjsVersion}`],
   ];
 }

@@ -6,6 +6,7 @@ import { buildPanelView } from '../model/viewModel';
 import { restyle, DrawnChart } from './charts';
 import { clear, h } from './dom';
 import { buildPage, Page, PageActions } from './render';
+import { buildMatrixPage } from './matrixView';
 import { observeTheme, readTheme } from './theme';
 
 interface VsCodeApi {
@@ -108,6 +109,15 @@ function startPanel(vscode: VsCodeApi): void {
         break;
       case 'applyResult':
         page?.setApplyResult(m.suggestionId, m.ok, m.message);
+        break;
+      case 'matrix':
+        if (!app) break;
+        for (const d of drawn) d.chart.destroy();
+        drawn = [];
+        page = undefined;
+        shownHash = undefined;
+        clear(app);
+        app.appendChild(buildMatrixPage(m.matrix, (index) => post({ type: 'openCell', index })));
         break;
     }
   };

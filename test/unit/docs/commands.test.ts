@@ -42,6 +42,7 @@ const VALUES: Record<string, string | string[]> = {
   ID: 'pgd',
   E: '0.1',
   N: '8',
+  K: '2',
   S: '0',
   'METRIC=VALUE': 'clean-accuracy=0',
 };
@@ -106,6 +107,17 @@ const EXERCISES: Record<string, Exercise> = {
       assert.match(r.stdout, /transfer-asymmetry/);
     },
   },
+  'npx dynn-lens study --paper --matrix FILE [--samples N] [--steps K]': {
+    how: 'run', // a one-cell matrix of the tiny model (seconds): its verdict line and the combined reports
+    check(ws, cmd) {
+      const r = runs(ws, cmd);
+      assert.strictEqual(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^MNIST \/ SDN \(max-prob exits\): RQ1 .*, RQ4 .* \(8 samples/m);
+      assert.match(ws.read('.dynn/matrix/paper-matrix.md'), /\*\*RQ1 transfer/);
+    },
+  },
+  // The six example cells take most of an hour: parsed only (npm run bench matrix runs it).
+  'npx dynn-lens study --paper --matrix': { how: 'parse' },
   'npx dynn-lens install-gpu [--check]': {
     how: 'run', // with --check it only reports: 0 when this machine can use the GPU backend, 1 saying why not
     check(ws, cmd) {

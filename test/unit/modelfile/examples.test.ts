@@ -5,7 +5,7 @@ import * as path from 'path';
 import { analyzeText } from '../../../src/modelfile';
 import { ROOT, assertClean } from './helpers';
 
-const mine = ['mnist-sdn.dynn.yaml', 'mnist-sdn.dynn.json', 'branchy-entropy.dynn.yaml', 'skipnet-gated.dynn.yaml', 'static-baseline.dynn.yaml'];
+const mine = ['mnist-sdn.dynn.yaml', 'mnist-sdn.dynn.json', 'branchy-entropy.dynn.yaml', 'skipnet-gated.dynn.yaml', 'static-baseline.dynn.yaml', 'fashion-sdn.dynn.yaml', 'fashion-branchy.dynn.yaml', 'fashion-skipnet.dynn.yaml'];
 
 describe('modelfile examples', () => {
   for (const file of mine) {
@@ -16,6 +16,17 @@ describe('modelfile examples', () => {
       assert.ok(a.cost, 'cost computed');
     });
   }
+
+  it('the Fashion-MNIST trio: the MNIST trio\'s networks, recipes and mechanisms on fashion-mnist, 1,000 images per class', () => {
+    const spec = (f: string) => analyzeText(fs.readFileSync(path.join(ROOT, 'examples', f), 'utf8'), { fileName: f }).spec!;
+    for (const [mnist, fashion] of [['mnist-sdn', 'fashion-sdn'], ['branchy-entropy', 'fashion-branchy'], ['skipnet-gated', 'fashion-skipnet']] as const) {
+      const m = spec(`${mnist}.dynn.yaml`);
+      const f = spec(`${fashion}.dynn.yaml`);
+      assert.deepStrictEqual(f.data.source === 'fashion-mnist' ? f.data.trainSamples : undefined, 10000, fashion);
+      const strip = (s: typeof m) => JSON.stringify([s.backbone, s.exits, s.gates, s.policy, s.train]);
+      assert.strictEqual(strip(f), strip(m), `${fashion} has ${mnist}'s network, policy and recipe`);
+    }
+  });
 
   it('mnist-sdn: SDN exits at ~15-30%, 35-50%, 60-75% of backbone FLOPs, a few MFLOPs, the agreed recipe', () => {
     const a = analyzeText(fs.readFileSync(path.join(ROOT, 'examples/mnist-sdn.dynn.yaml'), 'utf8'));

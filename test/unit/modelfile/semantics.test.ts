@@ -121,6 +121,18 @@ describe('modelfile semantics', () => {
     only(t, 'data/mnist-shape');
   });
 
+  it('fashion-mnist data: a 28x28x1, 10-class model, trainSamples a multiple of 10, other keys ignored', () => {
+    const shape = model({ extra: 'data: { source: fashion-mnist }' }).replace('[28, 28, 1]', '[32, 32, 3]');
+    assert.match(only(shape, 'data/mnist-shape').d.message, /Fashion-MNIST samples are 28x28x1/);
+    const odd = model({ extra: 'data: { source: fashion-mnist, trainSamples: 1005 }' });
+    assert.strictEqual(spanText(odd, only(odd, 'data/train-samples').d), '1005');
+    const mixed = model({ extra: 'data: { source: fashion-mnist, trainFraction: 0.5 }' });
+    assert.match(only(mixed, 'data/ignored').d.message, /'trainFraction' is ignored for source 'fashion-mnist'/);
+    const onMnist = model({ extra: 'data: { source: mnist, trainSamples: 100 }' });
+    assert.match(only(onMnist, 'data/ignored').d.message, /'trainSamples' is ignored for source 'mnist'/);
+    assertClean(analyzeText(model({ extra: 'data: { source: fashion-mnist, trainSamples: 12000 }' })));
+  });
+
   it('attack checks: exits/gates needed, references, target class', () => {
     const t = model({ extra: 'checks:\n  attacks:\n    - { kind: hijack, eps: 0.1, targetClass: 12 }\n    - { kind: gate, eps: 0.1 }\n    - { kind: pgd, eps: 0.1, loss: "exit:nope" }' });
     const a = analyzeText(t);

@@ -187,12 +187,13 @@ describe('studies: runCheck on a tiny model', function () {
   it('findings: the verdict each gets on this model, with the evidence that decides it', () => {
     const verdicts = Object.fromEntries(full.findings.map((f) => [f.id, f.holds]));
     // Seeded on the CPU backend, so each verdict is fixed: transfer goes one way at one radius and the other way at
-    // the other; each DyNN gradient also pays the exit head, so it never needs fewer FLOPs per success; replaying
+    // the other, both within the sampling noise of 48 samples; each DyNN gradient also pays the exit head, so it never needs fewer FLOPs per success; replaying
     // designs on static-crafted examples moves robust accuracy by less than 5%; hijack moves early wrong exits
     // from 4% to 67%.
     assert.deepEqual(verdicts, { 'transfer-asymmetry': false, 'generation-efficiency': false, 'design-choices': false, 'mechanism-attack': true });
     const evidence = Object.fromEntries(full.findings.map((f) => [f.id, f.evidence]));
-    assert.match(evidence['transfer-asymmetry']!, /^1 of 2 settings favour DyNN->static, 1 the reverse/);
+    assert.match(evidence['transfer-asymmetry']!, /^0 of 2 settings favour DyNN->static beyond sampling noise, 0 the reverse, 2 show no difference within sampling noise/);
+    assert.match(evidence['transfer-asymmetry']!, /pgd@0\.05: DyNN->static 29\.7% \[17\.5, 45\.8\] \(11\/37\), static->DyNN 25\.0% \[13\.8, 41\.1\] \(9\/36\)/);
     assert.match(evidence['generation-efficiency']!, /fewer FLOPs per success in 0 of 2 settings/);
     assert.match(evidence['mechanism-attack']!, /hijack@0\.2: early wrong exits 4\.2% clean -> 66\.7%/);
   });

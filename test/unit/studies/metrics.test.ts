@@ -288,6 +288,19 @@ describe('studies: paper findings', () => {
     assert.equal(transferAsymmetry([]).holds, null);
   });
 
+  it('with sample counts, transfer asymmetry counts only differences beyond sampling noise', () => {
+    const t = (a: number, b: number, eps = 0.1) => ({ attackId: 'pgd', eps, matrix: [[0.9, a], [b, 0.9]] as [[number, number], [number, number]], staticCleanAccuracy: 1 });
+    const counts = { samples: 500, dynamicCleanAccuracy: 1 };
+    // The example: 10.3% vs 9.9% of ~500 samples decided "holds" by vote; it is noise.
+    const noise = transferAsymmetry([t(0.104, 0.1), t(0.5, 0.3, 0.3)], counts);
+    assert.match(noise.evidence, /^1 of 2 settings favour DyNN->static beyond sampling noise, 0 the reverse, 1 show no difference within sampling noise/);
+    assert.match(noise.evidence, /pgd@0\.1: DyNN->static 10\.4% \[[\d.]+, [\d.]+\] \(52\/500\), static->DyNN 10\.0% \[[\d.]+, [\d.]+\] \(50\/500\), difference \+0\.4 pts \[-[\d.]+, \+[\d.]+\]/);
+    assert.equal(noise.holds, true);
+    assert.equal(transferAsymmetry([t(0.104, 0.1)], counts).holds, false, 'noise alone is no finding');
+    assert.equal(transferAsymmetry([t(0.3, 0.5)], counts).holds, false);
+    assert.match(transferAsymmetry([t(0.3, 0.5)], counts).evidence, /^0 of 1 settings favour DyNN->static beyond sampling noise, 1 the reverse/);
+  });
+
   it('generation efficiency compares FLOPs per success, design choices the spread over designs', () => {
     const dyn = efficiencyOf({ model: 'dynamic', attackId: 'pgd', eps: 0.3, successes: 10, gradEvals: 100, forwardFlops: 100, seconds: 1 });
     const stat = efficiencyOf({ model: 'static', attackId: 'pgd', eps: 0.3, successes: 5, gradEvals: 100, forwardFlops: 90, seconds: 1 });
