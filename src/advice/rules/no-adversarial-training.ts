@@ -14,6 +14,8 @@ export const PROPOSED_FRACTION = 0.5;
 function check(ctx: RuleContext): Finding[] {
   const { spec } = ctx;
   if (spec.import !== undefined || spec.train.adversarial !== undefined) return [];
+  // About exits and gates: a static network's robustness is the static toolkits' subject.
+  if (spec.exits.length === 0 && spec.gates.length === 0) return [];
   const attacks = spec.checks.attacks.filter((a) => ACCURACY_KINDS.has(a.kind) && a.norm === 'linf');
   if (attacks.length === 0) return [];
   // The smallest radius the file checks: training at it improves every larger one too, and costs the least.

@@ -46,7 +46,7 @@ describe('the worst case leads', () => {
     const bad = withEnsemble();
     const m = bad.attacks.at(-1)?.ensemble?.members[0] as unknown as Record<string, unknown>;
     delete m.brokeFirst;
-    assert.match(checkResults(JSON.parse(JSON.stringify(bad))).join('\n'), /ensemble\.members\[0\]\.brokeFirst/);
+    assert.match(checkResults(JSON.parse(JSON.stringify(bad))).join('\n'), /ensemble\.members\[0\]: missing brokeFirst/);
   });
 
   it('the ensemble table: the worst case row, then one row per member with first breaks and cost', () => {
