@@ -47,6 +47,29 @@ let webGpu: Promise<WebGpuOpened> | undefined;
 // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a fixed string, not data: the one way to keep import()
 const importModule = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
 
+/** Folders the Linux dynamic loader searches besides LD_LIBRARY_PATH and its cache (glibc's defaults, multiarch). */
+const LINUX_LIB_DIRS = ['/lib', '/usr/lib', '/lib64', '/usr/lib64', '/usr/local/lib', `/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`, `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`];
+
+/**
+ * Where the Vulkan loader (libvulkan.so.1) is on Linux, or undefined when the dynamic loader could not find it:
+ * then Dawn can find no adapter and only prints a native warning trying, so the probe says why without loading it.
+ * Elsewhere (Metal, D3D12) the system provides the API: '' (nothing to look for).
+ */
+export function findVulkanLoader(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (process.platform !== 'linux') return '';
+  const name = 'libvulkan.so.1';
+  const dirs = [...(env.LD_LIBRARY_PATH ?? '').split(path.delimiter).filter((d) => d !== ''), ...LINUX_LIB_DIRS];
+  const found = dirs.map((d) => path.join(d, name)).find((f) => fs.existsSync(f));
+  if (found !== undefined) return found;
+  try {
+    // ldconfig's cache names every library the loader knows; a plain byte search is enough to tell.
+    if (fs.readFileSync('/etc/ld.so.cache').includes(name)) return '/etc/ld.so.cache';
+  } catch {
+    // no cache: the folders above were the answer
+  }
+  return undefined;
+}
+
 /**
  * Loads Dawn (`webgpu`) once per process and installs navigator.gpu and the WebGPU globals here (the worker or the
  * CLI; the extension host never calls it). Node 21+ already has a `navigator`: gpu is added to it.
@@ -55,6 +78,9 @@ export function openWebGpu(searchPaths: readonly string[] = []): Promise<WebGpuO
   webGpu ??= (async (): Promise<WebGpuOpened> => {
     const pkgJson = resolvePackage('webgpu/package.json', searchPaths);
     if (pkgJson === undefined) return { error: 'the webgpu package (Dawn) is not installed' };
+    if (findVulkanLoader() === undefined) {
+      return { error: 'no WebGPU adapter: no Vulkan loader (libvulkan.so.1) on this machine, so no GPU driver is reachable through Vulkan' };
+    }
     const dir = path.dirname(pkgJson);
     let version = 'unknown';
     try {

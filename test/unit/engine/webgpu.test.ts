@@ -10,7 +10,8 @@ import * as path from 'path';
 import { tinyMnistModel } from '../../fixtures/tiny-mnist';
 import { describeAdapter, gpuApiFor, summarizeAdapter } from '../../../src/engine/webgpu';
 import { child } from './child';
-import { gpuChild, requireWebGpuAdapter } from './webgpuChild';
+import { findVulkanLoader } from '../../../src/platform/node/backends';
+import { gpuChild, requireWebGpuAdapter, swiftShaderEnv } from './webgpuChild';
 import { PARITY_EPS, PARITY_STEPS, type ParityRun, type TrainParity } from './webgpuParity';
 
 const OUT = path.join(__dirname, '..', '..', '..');
@@ -18,6 +19,12 @@ const STUDIES = JSON.stringify(path.join(OUT, 'src', 'studies', 'check'));
 const HELPERS = JSON.stringify(path.join(OUT, 'test', 'unit', 'studies', 'helpers'));
 const FIXTURE = JSON.stringify(path.join(OUT, 'test', 'fixtures', 'tiny-mnist'));
 const LIMITS = { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 27 };
+
+/** The folder of the Vulkan loader that ships with Chromium's SwiftShader, when the test tools found one. */
+function swiftShaderLibDir(): string | undefined {
+  const env = swiftShaderEnv();
+  return env === undefined ? undefined : path.dirname(env.VK_ICD_FILENAMES ?? '');
+}
 
 describe('engine/webgpu: adapter verdict', () => {
   it('SwiftShader (Chromium\'s software Vulkan) is software, named, on Vulkan', () => {
@@ -57,19 +64,36 @@ describe('engine/webgpu: a forced webgpu with no adapter (child process, Vulkan 
     // An ICD list naming no file leaves the Vulkan loader with no driver, GPU or not; Linux only.
     if (process.platform !== 'linux') this.skip();
   });
-  it('is a clear error, while auto falls back and says why', () => {
-    const run = child(
+  const forcedThenAuto = (env: Record<string, string>): ReturnType<typeof child> =>
+    child(
       `let forced;
       try { await backend.initBackend({ preference: 'webgpu' }); forced = 'started'; } catch (e) { forced = e.name + ': ' + e.message; }
       const auto = await backend.initBackend({ preference: 'auto', wasmThreads: 1 });
       console.log(JSON.stringify({ forced, auto }));`,
-      { VK_ICD_FILENAMES: path.join(OUT, 'no-such-icd.json'), LD_LIBRARY_PATH: '' },
+      env,
     );
+
+  it('is a clear error, while auto falls back and says why (a Vulkan loader without a driver: Dawn finds no device)', function () {
+    // The loader Chromium ships beside SwiftShader, with an ICD list that names no driver.
+    const loaderDir = process.env.DYNN_REQUIRE_WEBGPU === '1' ? swiftShaderLibDir() : swiftShaderLibDir() ?? this.skip();
+    assert.ok(loaderDir, 'no Vulkan loader to test with (Chromium with SwiftShader, installed by npm test)');
+    const run = forcedThenAuto({ VK_ICD_FILENAMES: path.join(OUT, 'no-such-icd.json'), LD_LIBRARY_PATH: loaderDir });
     assert.strictEqual(run.status, 0, run.stderr + JSON.stringify(run.result));
     assert.match(String(run.result.forced), /^BackendUnavailableError: webgpu requested but unavailable: no WebGPU adapter: Dawn found no Vulkan device.*Install GPU Backend/);
     const auto = run.result.auto as { name: string; reason: string };
     assert.strictEqual(auto.name, 'wasm');
     assert.match(auto.reason, /no WebGPU adapter: Dawn found no Vulkan device/);
+  });
+
+  it('with no Vulkan loader at all, says so without loading Dawn (which would only print a native warning)', function () {
+    if (findVulkanLoader({ LD_LIBRARY_PATH: '' }) !== undefined) this.skip(); // a machine whose system has the loader
+    const run = forcedThenAuto({ LD_LIBRARY_PATH: '' });
+    assert.strictEqual(run.status, 0, run.stderr + JSON.stringify(run.result));
+    assert.match(String(run.result.forced), /^BackendUnavailableError: webgpu requested but unavailable: no WebGPU adapter: no Vulkan loader \(libvulkan\.so\.1\)/);
+    const auto = run.result.auto as { name: string; reason: string };
+    assert.strictEqual(auto.name, 'wasm');
+    assert.match(auto.reason, /no Vulkan loader/);
+    assert.doesNotMatch(run.stderr, /Couldn't load Vulkan/, 'Dawn was not loaded');
   });
 
   it('the CLI says so and exits 2 before any work, naming the fix', () => {
