@@ -6,41 +6,10 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { MATRIX_VERSION, type MatrixCell, type PaperMatrix } from '../../src/protocol/matrix';
+import { matrixCell, paperMatrix } from '../unit/panel/matrixFixture';
 import { EXTENSION_ID, waitFor } from './support';
 
-const cell = (model: string, dataset: string): MatrixCell => ({
-  dataset,
-  mechanism: 'SDN (max-prob exits)',
-  model,
-  file: `examples/${model}.dynn.yaml`,
-  resultsFile: `.dynn/results/${model}.json`,
-  samples: 500,
-  seconds: 10,
-  eps: 0.3,
-  steps: 20,
-  cleanAccuracy: 0.97,
-  finalExitAccuracy: 0.98,
-  staticCleanAccuracy: 0.98,
-  weights: 'cache',
-  rq1: null,
-  rq2: null,
-  rq3: null,
-  rq4: null,
-});
-
-const MATRIX: PaperMatrix = {
-  version: MATRIX_VERSION,
-  date: '2026-12-06T00:00:00Z',
-  toolVersion: '0',
-  backend: 'wasm',
-  seed: 0,
-  samples: 500,
-  seconds: 60,
-  confidence: 0.95,
-  protocol: 'L-inf PGD-20',
-  cells: [cell('matrix-a', 'MNIST'), cell('matrix-b', 'Fashion-MNIST')],
-};
+const MATRIX = paperMatrix([matrixCell('matrix-a', 'examples/matrix-a.dynn.yaml'), matrixCell('matrix-b', 'examples/matrix-b.dynn.yaml', 'Fashion-MNIST')]);
 
 function matrixTabs(): vscode.Tab[] {
   return vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.label === 'Paper matrix');

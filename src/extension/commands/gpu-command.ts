@@ -8,6 +8,7 @@ import { gpuSearchDirs, planGpuInstall, probeGpuMachine, runGpuInstall, tfjsVers
 import { gpuBackendDir } from '../runs/worker';
 import type { CommandFactory } from './command';
 import { whenTrusted } from '../trust';
+import { withNpmProgress } from '../runs/npm-progress';
 
 /** What the command did: `installed` when a GPU backend is now there; `reasons` why a backend is not. */
 export interface InstallGpuOutcome {
@@ -40,24 +41,7 @@ export const installGpu: CommandFactory = (ctx) =>
       'Install',
     );
     if (go !== 'Install') return { installed: false, reasons: [...plan.skipped, 'declined'] };
-    const outcome = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'DyNN: installing the GPU backends', cancellable: true },
-      async (progress, token) => {
-        const abort = new AbortController();
-        const sub = token.onCancellationRequested(() => abort.abort());
-        try {
-          return await runGpuInstall(plan, {
-            signal: abort.signal,
-            onLine: (line) => {
-              ctx.log.info(`[npm] ${line}`);
-              progress.report({ message: line.slice(0, 80) });
-            },
-          });
-        } finally {
-          sub.dispose();
-        }
-      },
-    );
+    const outcome = await withNpmProgress(ctx.log, 'DyNN: installing the GPU backends', (options) => runGpuInstall(plan, options));
     for (const f of outcome.failed) ctx.log.error(`${f.message} (the backends installed before are unchanged)`);
     if (outcome.installed.length > 0) {
       // A fresh worker picks the packages up through NODE_PATH.

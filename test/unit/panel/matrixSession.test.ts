@@ -1,29 +1,10 @@
 import * as assert from 'assert';
 import { parseFromWebview, parseToWebview, type ToWebview } from '../../../src/protocol/panel-messages';
-import { MATRIX_VERSION, type MatrixCell, type PaperMatrix } from '../../../src/protocol/matrix';
+import type { PaperMatrix } from '../../../src/protocol/matrix';
+import { matrixCell, paperMatrix } from './matrixFixture';
 import { MatrixSession } from '../../../src/panel/host/matrixSession';
 
-const cell = (model: string, file: string): MatrixCell => ({
-  dataset: 'MNIST',
-  mechanism: 'SDN (max-prob exits)',
-  model,
-  file,
-  resultsFile: `.dynn/results/${model}.json`,
-  samples: 500,
-  seconds: 10,
-  eps: 0.3,
-  steps: 20,
-  cleanAccuracy: 0.97,
-  finalExitAccuracy: 0.98,
-  staticCleanAccuracy: 0.98,
-  weights: 'cache',
-  rq1: null,
-  rq2: null,
-  rq3: null,
-  rq4: null,
-});
-
-const MATRIX: PaperMatrix = { version: MATRIX_VERSION, date: 'd', toolVersion: '0', backend: 'wasm', seed: 0, samples: 500, seconds: 60, confidence: 0.95, protocol: 'p', cells: [cell('a', 'examples/a.dynn.yaml'), cell('b', 'examples/b.dynn.yaml')] };
+const MATRIX: PaperMatrix = paperMatrix([matrixCell('a', 'examples/a.dynn.yaml'), matrixCell('b', 'examples/b.dynn.yaml')]);
 
 function session() {
   const posted: ToWebview[] = [];
