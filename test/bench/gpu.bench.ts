@@ -52,6 +52,10 @@ function run(): Record<string, unknown> {
   }
   if (probe.found !== true) return { adapter: null, why: probe.why ?? plain.why, goals: GOALS };
   const adapter = probe.adapter as { software: boolean; vendor: string; architecture: string; description: string; api: string };
+  // On a software adapter the run takes about ten minutes and measures no GPU: only when asked for by name.
+  if (adapter.software && !process.argv.slice(2).some((a) => a.length > 0 && 'gpu'.startsWith(a))) {
+    return { adapter, skipped: 'a software adapter: its figures would not be a GPU\'s (npm run -s bench -- gpu measures it anyway)', goals: GOALS };
+  }
   const size = workload(adapter.software);
   const webgpu = child('webgpu', env, size);
   const wasm = child('wasm', {}, size);
