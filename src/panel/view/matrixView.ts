@@ -1,23 +1,10 @@
 // The paper-matrix page of the panel: the grid (data sets x mechanisms) whose cells are buttons that open that
 // model's results, the verdict counts, and one table per finding. Text only through h() (textContent).
 import type { PaperMatrix } from '../../protocol/matrix';
-import type { TableModel } from '../model/charts';
 import { findingTables, cellsTable, matrixGrid, verdictCounts, verdictShort } from '../model/matrix';
 import { h } from './dom';
+import { table } from './table';
 
-function table(t: TableModel): HTMLElement {
-  return h(
-    'div',
-    { class: 'table-wrap', 'data-table': t.id },
-    h(
-      'table',
-      {},
-      h('caption', {}, t.caption),
-      h('thead', {}, h('tr', {}, t.columns.map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, t.rows.map((r) => h('tr', {}, r.map((c, i) => (i === 0 ? h('th', { scope: 'row' }, c) : h('td', {}, c)))))),
-    ),
-  );
-}
 
 export function buildMatrixPage(m: PaperMatrix, openCell: ((index: number) => void) | undefined): HTMLElement {
   const grid = matrixGrid(m);

@@ -1,13 +1,13 @@
 // Builds the results page from a PanelView: a header that every tab shares (title, stale banner, sanity flags,
 // provenance), then tabs of real buttons with arrow-key navigation.
 import type { Results } from '../../protocol/results';
-import type { TableModel } from '../model/charts';
 import { galleryViews, Rgba } from '../model/gallery';
 import type { Heatmap } from '../model/transfer';
 import type { PanelView } from '../model/viewModel';
 import { chartFigure, DrawnChart } from './charts';
 import { h } from './dom';
 import type { Theme } from './theme';
+import { table } from './table';
 
 export interface PageActions {
   /** Absent in the standalone report, where nothing can be applied or exported. */
@@ -24,19 +24,6 @@ export interface Page {
   setApplyResult(suggestionId: string, ok: boolean, message: string): void;
 }
 
-function table(t: TableModel): HTMLElement {
-  return h(
-    'div',
-    { class: 'table-wrap', 'data-table': t.id },
-    h(
-      'table',
-      {},
-      h('caption', {}, t.caption),
-      h('thead', {}, h('tr', {}, t.columns.map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, t.rows.map((r) => h('tr', {}, r.map((c, i) => (i === 0 ? h('th', { scope: 'row' }, c) : h('td', {}, c)))))),
-    ),
-  );
-}
 
 function heatmap(m: Heatmap): HTMLElement {
   const cells = m.cells.map((row, i) =>
