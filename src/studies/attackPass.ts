@@ -54,6 +54,21 @@ export interface StaticSide {
   dynamicRecordingOnStaticCrafted?: ExitRecording;
 }
 
+/** The random-noise baseline of a pass: accuracy of the dynamic answer and of the final exit on noisy inputs. */
+export interface NoiseFigures {
+  dynamicAccuracy: number;
+  finalAccuracy: number;
+  pass: PassRecord;
+}
+
+/** The baseline's figures from its pass (dynamic answers) and the count of final-exit hits on the same inputs. */
+export function noiseFigures(noisePass: PassRecord, labels: ArrayLike<number>, finalHits: number): NoiseFigures {
+  const n = noisePass.prediction.length;
+  let hits = 0;
+  for (let i = 0; i < n; i++) if (noisePass.prediction[i] === labels[i]) hits++;
+  return { dynamicAccuracy: n > 0 ? hits / n : 0, finalAccuracy: n > 0 ? finalHits / n : 0, pass: noisePass };
+}
+
 export interface AttackPassOutput {
   config: AttackConfig;
   /** Step, steps and restarts as the attack used them (after defaults). */
@@ -64,7 +79,7 @@ export interface AttackPassOutput {
   gradEvals: number;
   seconds: number;
   flags: AttackFlag[];
-  noise: { dynamicAccuracy: number; finalAccuracy: number; pass: PassRecord };
+  noise: NoiseFigures;
   staticSide?: StaticSide;
   gallery: GalleryCandidate[];
   /** All adversarial inputs, when keepAdversarial was set. Caller disposes. */
@@ -205,8 +220,6 @@ export async function runAttackPass(input: AttackPassInput): Promise<AttackPassO
     staticCraftedXAdv = keptStatic.length === 1 ? keptStatic[0] : tf.concat(keptStatic, 0);
     if (keptStatic.length > 1) tf.dispose(keptStatic);
   }
-  let noiseHits = 0;
-  for (let i = 0; i < n; i++) if (noisePass.prediction[i] === labels[i]) noiseHits++;
   return {
     config,
     resolved: resolveSchedule(config),
@@ -216,7 +229,7 @@ export async function runAttackPass(input: AttackPassInput): Promise<AttackPassO
     gradEvals,
     seconds,
     flags,
-    noise: { dynamicAccuracy: n > 0 ? noiseHits / n : 0, finalAccuracy: n > 0 ? noiseFinalHits / n : 0, pass: noisePass },
+    noise: noiseFigures(noisePass, labels, noiseFinalHits),
     ...(staticSide !== undefined ? { staticSide } : {}),
     gallery,
     ...(xAdv !== undefined ? { xAdv } : {}),

@@ -10,7 +10,7 @@ import { APGD_STEPS } from '../attacks/defaults';
 import type { CancelToken, DynamicModel } from '../engine/types';
 import type { AttackSpec } from '../modelfile/types';
 import type { EnsembleMember } from '../protocol/results';
-import { copyRun, deriveSeed, emptyPass, type AttackPassOutput, type GalleryCandidate } from './attackPass';
+import { copyRun, deriveSeed, emptyPass, noiseFigures, type AttackPassOutput, type GalleryCandidate } from './attackPass';
 import { argMaxRows } from './metrics';
 import { perturbationNorms, readImages, recordExits } from './recording';
 
@@ -361,8 +361,6 @@ async function assembledPass(input: EnsembleInput, xAdv: tf.Tensor, gradEvals: n
   for (let i = 0; i < n && picks.length < input.galleryCount; i++) if (input.cleanPrediction[i] === labels[i] && pass.prediction[i] !== labels[i]) picks.push(i);
   const [orig, adv] = [await readImages(x, picks), await readImages(xAdv, picks)];
   picks.forEach((i, k) => gallery.push({ index: i, original: orig[k] ?? [], adversarial: adv[k] ?? [] }));
-  let noiseHits = 0;
-  for (let i = 0; i < n; i++) if (noisePass.prediction[i] === labels[i]) noiseHits++;
   const preset = ENSEMBLE_PRESETS[input.ensemble.preset ?? 'thorough'];
   const steps = input.ensemble.steps ?? preset.steps;
   const restarts = input.ensemble.restarts ?? preset.restarts;
@@ -375,7 +373,7 @@ async function assembledPass(input: EnsembleInput, xAdv: tf.Tensor, gradEvals: n
     gradEvals,
     seconds,
     flags,
-    noise: { dynamicAccuracy: n > 0 ? noiseHits / n : 0, finalAccuracy: n > 0 ? noiseFinalHits / n : 0, pass: noisePass },
+    noise: noiseFigures(noisePass, labels, noiseFinalHits),
     gallery,
   };
 }
