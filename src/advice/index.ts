@@ -6,6 +6,7 @@ import { RULES } from './registry';
 import type { Finding, Rule, RuleContext } from './types';
 
 export { RULES } from './registry';
+export { proposedAdversarialTraining } from './rules/no-adversarial-training';
 export type { Finding, Rule, RuleContext, RuleSource } from './types';
 export { applyEdits, detectFormat, type DocumentFormat } from './format';
 

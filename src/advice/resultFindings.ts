@@ -9,6 +9,7 @@ import { suggestionEdits } from './suggestionEdit';
 
 export const HIJACK_CODE = 'results/hijack-rate';
 export const SLOWDOWN_CODE = 'results/slowdown-cost';
+export const TRAINING_CODE = 'results/adversarial-training';
 
 export interface ResultLimits {
   /** Largest acceptable share of samples answered wrongly at one internal exit under attack (0..1). */
@@ -120,5 +121,27 @@ export function resultFindings(results: Results, subject: ResultSubject, limits:
       ...(fixes.length > 0 ? { fixes } : {}),
     });
   }
+  const training = trainingFinding(results, subject, stale);
+  if (training !== undefined) out.push(training);
   return out;
+}
+
+/**
+ * The adversarial-training study's suggestion, at the file's `train` key (or its name when `train` is not written):
+ * what the recipe was measured to buy and cost, with the edit as its fix when the file can take it.
+ */
+function trainingFinding(results: Results, subject: ResultSubject, stale: string): Diagnostic | undefined {
+  const s = results.suggestions.find((k) => k.target.kind === 'model' && k.change.path.join('.') === 'train.adversarial');
+  if (s === undefined || subject.spec.train.adversarial !== undefined) return undefined;
+  const at = subject.locate(['train']) ?? subject.locate(['name']);
+  const span = at ? (at.key ?? at.value) : { start: 0, end: 0 };
+  const fixes = fixesFor(subject, [s]);
+  return {
+    severity: 'info',
+    code: TRAINING_CODE,
+    message: `Measured: ${s.title}${stale}`,
+    span,
+    source: 'results',
+    ...(fixes.length > 0 ? { fixes } : {}),
+  };
 }

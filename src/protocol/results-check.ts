@@ -116,6 +116,16 @@ function checkConsistency(r: Results): string[] {
     if (ids.has(a.id)) p.push(`results.attacks[${i}].id: "${a.id}" is not unique`);
     ids.add(a.id);
   });
+  if (r.training !== undefined) {
+    for (const side of ['clean', 'adversarial'] as const) {
+      const v = r.training[side];
+      const at = `results.training.${side}`;
+      if (v.cleanPerExitAccuracy.length !== exits) p.push(`${at}.cleanPerExitAccuracy: ${v.cleanPerExitAccuracy.length} values for ${exits} exits`);
+      v.attacks.forEach((a, i) => {
+        if (a.perExitRobustAccuracy.length !== exits) p.push(`${at}.attacks[${i}].perExitRobustAccuracy: ${a.perExitRobustAccuracy.length} values for ${exits} exits`);
+      });
+    }
+  }
   r.gallery.forEach((g, i) => {
     const size = g.shape.reduce((a, b) => a * b, 1);
     for (const k of ['original', 'adversarial'] as const) {

@@ -205,6 +205,60 @@ export interface GalleryItem {
   adversarialExits: { prediction: number; confidence: number }[];
 }
 
+/** The recipe of `train.adversarial` (docs/format.md, "Training"). */
+export interface AdversarialRecipe {
+  eps: number;
+  step: number;
+  steps: number;
+  loss: 'maxAverage' | 'average' | 'final';
+  fraction: number;
+}
+
+/** One attack's figures on one of the two trainings. */
+export interface TrainingAttackFigures {
+  /** The AttackResult.id both trainings were measured with (`<attack id>@<eps>`, same seed). */
+  id: string;
+  attackId: string;
+  kind: AttackResult['kind'];
+  norm: AttackResult['norm'];
+  eps: number;
+  robustAccuracy: number;
+  finalExitRobustAccuracy: number;
+  /** Per exit (final last): accuracy of that exit's prediction on the adversarial inputs. */
+  perExitRobustAccuracy: number[];
+  hijackRate: number;
+  /** Mean executed FLOPs / full-network FLOPs on the adversarial inputs. */
+  meanFlopsRatio: number;
+}
+
+/** What one training of the file's network measured (study adversarial-training). */
+export interface TrainingVariant {
+  /** Where its weights came from (as provenance.weights). */
+  weights: string;
+  /** Wall time of its training (measured when it was trained, kept with cached weights); absent when its cache
+   *  entry did not record it. */
+  trainingSeconds?: number;
+  cleanAccuracy: number;
+  cleanPerExitAccuracy: number[];
+  cleanFlopsRatio: number;
+  attacks: TrainingAttackFigures[];
+}
+
+/**
+ * "As is" against "adversarially trained" for the same file (study adversarial-training): same architecture, data,
+ * seed, samples and attacks; only `train.adversarial` differs. When the file trains on clean data the recipe is
+ * the one proposed for it; when the file has a recipe, the other side is the same file trained on clean data.
+ */
+export interface TrainingComparison {
+  recipe: AdversarialRecipe;
+  /** Which side is the file as written. */
+  file: 'clean' | 'adversarial';
+  clean: TrainingVariant;
+  adversarial: TrainingVariant;
+  /** Design sweeps of the side that is not the file (study sweep as well); the file's own are in Results.sweeps. */
+  otherSweeps: SweepResult[];
+}
+
 /** Paper findings evaluated on this model (study --paper). */
 export interface FindingResult {
   id: 'transfer-asymmetry' | 'generation-efficiency' | 'design-choices' | 'mechanism-attack';
@@ -240,4 +294,6 @@ export interface Results {
   gallery: GalleryItem[];
   /** Flags that concern the whole run (e.g. robust accuracy above clean). */
   flags: SanityFlag[];
+  /** Study adversarial-training: the file's training against the other one. Absent when the study did not run. */
+  training?: TrainingComparison;
 }

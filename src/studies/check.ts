@@ -16,6 +16,7 @@ import { CheckInputError, ensureBackend } from './backendChoice';
 import { runAttackPass, type AttackPassOutput } from './attackPass';
 import { planMembers, runEnsemble } from './ensemble';
 import { perturbOption } from './adversarialTraining';
+import { compareTrainings, suggestTraining, trainingPair, trainingVariant } from './trainingComparison';
 import { attackResultOf, executedFlopsFlag, isAccuracyAttack, sampleRecords, toResultFlag } from './figures';
 import { efficiencyOf } from './efficiency';
 import { designChoices, generationEfficiency, mechanismAttack, transferAsymmetry } from './findings';
@@ -123,6 +124,8 @@ function planOf(spec: ModelSpec, options: CheckOptions): Plan {
     if (!STUDY_NAMES.includes(s)) throw new CheckInputError(`study '${String(s)}': expected one of ${STUDY_NAMES.join(', ')}`);
     const refusal = importedStudyRefusal(spec, s);
     if (refusal !== undefined) throw new CheckInputError(refusal);
+    // Refuses before anything trains: an imported model, or no L-inf accuracy attack to judge the recipe by.
+    if (s === 'adversarial-training') trainingPair(spec);
   }
   return { attacks, samples, seed, studies: new Set(options.studies ?? []), batchSize, ...(options.steps !== undefined ? { steps: options.steps } : {}) };
 }
@@ -137,19 +140,22 @@ interface Weights {
   description: string;
   /** Set when the weight cache held a damaged entry that was retrained and replaced. */
   cacheProblem?: string;
+  /** Wall time of the DyNN's training (recorded with cached weights); absent for imported models. */
+  trainingSeconds?: number;
 }
 
 /** Loads (or trains) the DyNN and, when a study needs it, its static twin with the same recipe and seed. */
-async function trainedWeights(spec: ModelSpec, root: string, data: DataSplit, twin: boolean, options: CheckOptions): Promise<Weights> {
+async function trainedWeights(spec: ModelSpec, root: string, data: DataSplit, twin: boolean, options: CheckOptions, label = 'the DyNN'): Promise<Weights> {
   const common = { ...(options.cancel ? { cancel: options.cancel } : {}), ...perturbOption(spec) };
   const progress = (what: string) => (p: Progress) => options.onProgress?.({ ...p, phase: 'train', message: `${what}: ${p.message}` });
-  const model = await loadOrTrain(spec, root, () => Promise.resolve(data), { ...common, onProgress: progress('training the DyNN') });
+  const model = await loadOrTrain(spec, root, () => Promise.resolve(data), { ...common, onProgress: progress(`training ${label}`) });
   const weights = (t?: LoadOrTrainResult): Weights => ({
     model: model.model,
     ...(t !== undefined ? { twin: t.model } : {}),
     costs: costsFromReport(model.model.cost),
     description: [describeWeights(model, 'DyNN'), ...(t !== undefined ? [describeWeights(t, 'static twin')] : [])].join('; '),
     ...(model.cacheProblem !== undefined ? { cacheProblem: model.cacheProblem } : {}),
+    ...(model.metrics !== undefined ? { trainingSeconds: model.metrics.seconds } : {}),
   });
   if (!twin) return weights();
   try {
@@ -251,7 +257,9 @@ export async function runCheck(input: CheckInput, options: CheckOptions = {}): P
           weights = w;
           madeOn = now.name;
         }
-        return measure(input, options, { ...plan, batchSize }, spec, data, w, backend, started);
+        const measured = await measure(input, options, { ...plan, batchSize }, spec, data, w, backend, started);
+        if (plan.studies.has('adversarial-training')) await addTrainingComparison(measured, input, options, { ...plan, batchSize }, spec, data, w, backend, started);
+        return measured;
       },
       {
         batchSize: plan.batchSize,
@@ -266,6 +274,44 @@ export async function runCheck(input: CheckInput, options: CheckOptions = {}): P
     return run.result;
   } finally {
     disposeRun(data, weights);
+  }
+}
+
+/**
+ * Study adversarial-training: trains (or loads) the file's network the other way, measures it with the same plan,
+ * samples and seeds, and adds the comparison (and, when the recipe helps, its suggestion) to the file's results.
+ */
+async function addTrainingComparison(
+  results: Results,
+  input: CheckInput,
+  options: CheckOptions,
+  plan: Plan,
+  spec: ModelSpec,
+  data: DataSplit,
+  fileWeights: Weights,
+  backend: { backend: string; backendReason: string },
+  started: number,
+): Promise<void> {
+  const pair = trainingPair(spec);
+  const label = pair.file === 'clean' ? 'the adversarially trained variant' : 'the clean-trained variant';
+  const prefixed: CheckOptions = {
+    ...options,
+    onProgress: (p) => options.onProgress?.({ ...p, message: p.message.startsWith('training ') ? p.message : `${label}: ${p.message}` }),
+  };
+  // The other side gets no partial results (they would be taken for the file's) and no twin studies.
+  const { onAttackResult: _file, ...quiet } = prefixed;
+  const other = await trainedWeights(pair.other, input.workspaceRoot, data, false, quiet, label);
+  try {
+    const studies = new Set([...plan.studies].filter((s) => s === 'sweep'));
+    const measured = await measure(input, { ...quiet, findings: false }, { ...plan, studies }, pair.other, data, other, backend, started);
+    const comparison = compareTrainings(pair, trainingVariant(results, fileWeights.trainingSeconds), trainingVariant(measured, other.trainingSeconds), measured.sweeps);
+    results.training = comparison;
+    const suggestion = suggestTraining(comparison, input.spec.name, results.model.exitNames);
+    if (suggestion !== undefined) results.suggestions.push(suggestion);
+    if (other.cacheProblem !== undefined) results.flags.push({ code: 'weights-cache-replaced', severity: 'warning', message: `The cached weights of ${label} were damaged, not used, and retrained: ${other.cacheProblem}` });
+    results.provenance.seconds = (performance.now() - started) / 1000;
+  } finally {
+    other.model.dispose();
   }
 }
 

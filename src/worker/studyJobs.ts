@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { checkRunOutputs } from '../engine/workspace';
 import type { CheckAnswer, CheckParams, ModelParams, TrainParams } from '../protocol/jobs';
-import { STUDY_NAMES, type StudyName } from '../protocol/study-names';
+import { PAPER_STUDIES, STUDY_NAMES, type StudyName } from '../protocol/study-names';
 import { defaultStudiesFor } from '../studies/importedSpec';
 import type { TrainSummary } from '../studies/train';
 import { modelFromText, readModelFile, type LoadedModelFile } from '../studies/modelFile';
@@ -160,4 +160,4 @@ registerJob<TrainParams, TrainSummary>(
 );
 
 registerJob<CheckParams, CheckAnswer>('check', (p, ctx) => runCheckJob(p, ctx, { studies: [], findings: false }), parseCheckParams);
-registerJob<CheckParams, CheckAnswer>('study', (p, ctx) => runCheckJob(p, ctx, { studies: STUDY_NAMES, findings: true }), parseStudyParams);
+registerJob<CheckParams, CheckAnswer>('study', (p, ctx) => runCheckJob(p, ctx, { studies: PAPER_STUDIES, findings: true }), parseStudyParams);

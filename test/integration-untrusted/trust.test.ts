@@ -29,6 +29,7 @@ const GUARDED: readonly { id: string; action: string; args: (uri: vscode.Uri) =>
   { id: 'dynn.showBackend', action: 'Showing the compute backend', args: () => [] },
   { id: 'dynn.sweepThresholds', action: 'Sweeping exit thresholds', args: (uri) => [uri] },
   { id: 'dynn.compareStatic', action: 'Comparing with the static twin', args: (uri) => [uri] },
+  { id: 'dynn.compareAdversarialTraining', action: 'Comparing with adversarial training', args: (uri) => [uri] },
   { id: 'dynn.installGpuBackend', action: 'Installing the GPU backend', args: () => [] },
 ];
 

@@ -209,6 +209,56 @@ describe('UI: check from a code lens, results panel, report, themes', function (
     }
   });
 
+  it('compares with adversarial training from the palette: both trainings in the panel, and the recipe applies', async function () {
+    this.timeout(240_000);
+    const resultsFile = path.join(wb.workspaceDir, '.dynn', 'results', 'ui-tiny.json');
+    const before = fs.statSync(resultsFile).mtimeMs;
+    await wb.runCommand('View: Focus First Editor Group');
+    await wb.runCommand('DyNN: Compare with Adversarial Training');
+    await wb.webview().locator('[data-tab]', { hasText: 'Sweeps' }).click();
+    const table = wb.webview().locator('[data-table="training"]');
+    await table.waitFor({ state: 'visible', timeout: 200_000 });
+    assert.ok(fs.statSync(resultsFile).mtimeMs > before, 'the study wrote new results');
+    const results = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as Results;
+    const c = results.training;
+    assert.ok(c, 'the results hold the comparison');
+    assert.equal(c.file, 'clean');
+    // The table shows this run's figures: the clean accuracy of each training, as the results file has them.
+    const cleanRow = table.locator('tr', { hasText: 'clean accuracy (dynamic)' });
+    assert.deepStrictEqual(await cleanRow.locator('td').allTextContents(), [
+      `${(100 * c.clean.cleanAccuracy).toFixed(1)}%`,
+      `${(100 * c.adversarial.cleanAccuracy).toFixed(1)}%`,
+      `${(100 * (c.adversarial.cleanAccuracy - c.clean.cleanAccuracy) >= 0 ? '+' : '')}${(100 * (c.adversarial.cleanAccuracy - c.clean.cleanAccuracy)).toFixed(1)} points`,
+    ]);
+    const datasets = async (id: string): Promise<string[]> => {
+      const canvas = wb.webview().locator(`canvas[data-chart="${id}"][data-datasets]`);
+      await canvas.waitFor({ state: 'attached', timeout: 10_000 });
+      return JSON.parse((await canvas.getAttribute('data-datasets')) ?? '[]') as string[];
+    };
+    assert.deepStrictEqual(await datasets('training'), ['clean training (the file)', 'adversarial training (proposed)']);
+    assert.ok((await datasets('sweep-0')).includes('adversarially trained: designs'), 'the sweep draws both trainings');
+    await table.scrollIntoViewIfNeeded();
+    await wb.screenshot('results-panel-adversarial-training');
+    // On this model the recipe raises the PGD figure by about 20 points: the study suggests it, and Apply adds it.
+    const apply = wb.webview().locator('button[data-apply][aria-label^="Apply: train adversarially"]');
+    await apply.click();
+    await wb.runCommand('View: Focus First Editor Group');
+    await wb.runCommand('File: Save');
+    const model = path.join(wb.workspaceDir, MODEL_FILE);
+    const saved = Date.now() + 15_000;
+    while (!/adversarial: \{eps: 0\.1, step: 0\.025, steps: 5, loss: average, fraction: 0\.5\}/.test(fs.readFileSync(model, 'utf8'))) {
+      if (Date.now() > saved) throw new Error(`the recipe did not land in the file: ${fs.readFileSync(model, 'utf8')}`);
+      await wb.page.waitForTimeout(250);
+    }
+    await wb.page.keyboard.press('Control+Z');
+    await wb.runCommand('File: Save');
+    const restored = Date.now() + 15_000;
+    while (fs.readFileSync(model, 'utf8').includes('adversarial:')) {
+      if (Date.now() > restored) throw new Error('undo did not remove the recipe');
+      await wb.page.waitForTimeout(250);
+    }
+  });
+
   it('exports a Markdown report through the command and the save dialog', async () => {
     // The model is open beside the panel: focus its editor so the command acts on it.
     await wb.runCommand('View: Focus First Editor Group');

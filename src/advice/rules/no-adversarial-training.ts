@@ -2,26 +2,47 @@
 // strongest known lever for a multi-exit network's robustness (Triple Wins); the rule points at it, and the
 // check's suggestion (or a sweep "as is" vs "adversarially trained") measures what it buys and costs.
 import { setMappingEntry } from '../edits';
+import type { AdversarialTraining, ModelSpec } from '../../modelfile/types';
 import type { Finding, Rule, RuleContext } from '../types';
 
 /** Attack kinds whose figure is a robust accuracy (the ones adversarial training is about). */
 const ACCURACY_KINDS = new Set(['fgsm', 'pgd', 'apgd', 'ensemble']);
-/** PGD iterations the fix proposes per training batch (a common budget; cost about steps + 1 per sample). */
-export const PROPOSED_STEPS = 10;
-/** Share of each batch the fix makes adversarial. */
+/**
+ * PGD iterations per training batch the proposal uses. With the average exit loss (one attack per batch, where
+ * max-average costs one per exit) and half of each batch adversarial, training costs about 1 + 0.5 x (5 + 1) = 4
+ * times the clean recipe: short enough for the adversarial-training study to train it on first use.
+ */
+export const PROPOSED_STEPS = 5;
+/** Share of each batch the proposal makes adversarial. */
 export const PROPOSED_FRACTION = 0.5;
+/** The exit loss the proposal's training attack raises (see PROPOSED_STEPS for why not max-average). */
+export const PROPOSED_LOSS = 'average' as const;
+
+/** L-inf accuracy attacks of the file: the ones the proposal is about. */
+function accuracyAttacks(spec: ModelSpec): ModelSpec['checks']['attacks'] {
+  return spec.checks.attacks.filter((a) => ACCURACY_KINDS.has(a.kind) && a.norm === 'linf');
+}
+
+/**
+ * The `train.adversarial` recipe proposed for a file (the rule's fix and the adversarial-training study measure
+ * the same one): PGD at the smallest L-inf radius the file checks (training at it improves every larger one too,
+ * and costs the least), or undefined when the file checks no L-inf accuracy attack with a radius above 0.
+ */
+export function proposedAdversarialTraining(spec: ModelSpec): AdversarialTraining | undefined {
+  const eps = Math.min(...accuracyAttacks(spec).flatMap((a) => a.eps).filter((e) => e > 0));
+  if (!Number.isFinite(eps)) return undefined;
+  return { eps, step: Number((eps / 4).toPrecision(6)), steps: PROPOSED_STEPS, loss: PROPOSED_LOSS, fraction: PROPOSED_FRACTION };
+}
 
 function check(ctx: RuleContext): Finding[] {
   const { spec } = ctx;
   if (spec.import !== undefined || spec.train.adversarial !== undefined) return [];
   // About exits and gates: a static network's robustness is the static toolkits' subject.
   if (spec.exits.length === 0 && spec.gates.length === 0) return [];
-  const attacks = spec.checks.attacks.filter((a) => ACCURACY_KINDS.has(a.kind) && a.norm === 'linf');
-  if (attacks.length === 0) return [];
-  // The smallest radius the file checks: training at it improves every larger one too, and costs the least.
-  const eps = Math.min(...attacks.flatMap((a) => a.eps).filter((e) => e > 0));
-  if (!Number.isFinite(eps)) return [];
-  const value = { eps, step: Number((eps / 4).toPrecision(6)), steps: PROPOSED_STEPS, loss: 'maxAverage', fraction: PROPOSED_FRACTION };
+  const attacks = accuracyAttacks(spec);
+  const recipe = proposedAdversarialTraining(spec);
+  if (attacks.length === 0 || recipe === undefined) return [];
+  const value = { ...recipe };
   const trainWritten = ctx.locate(['train']) !== undefined;
   // The fix adds the entry to the file's own `train` (block or flow style); without one there is nowhere to put it.
   const insert = trainWritten ? setMappingEntry(ctx, ['train'], 'adversarial', value) : undefined;
@@ -31,11 +52,12 @@ function check(ctx: RuleContext): Finding[] {
         `The file checks L-inf robustness (${attacks.map((a) => a.id).join(', ')}) but trains on clean data only. ` +
         `Adversarial training of all exits (train.adversarial) is the strongest known lever for a multi-exit network; ` +
         `expect lower clean accuracy, higher robust accuracy at every exit, later exits (more FLOPs) and about ` +
-        `${1 + PROPOSED_FRACTION * (PROPOSED_STEPS + 1)}x the training time. Run the check on both to measure it.`,
+        `${1 + PROPOSED_FRACTION * (PROPOSED_STEPS + 1)}x the training time. The adversarial-training study ` +
+        `(\`dynn-lens study FILE --study adversarial-training\`, or "DyNN: Compare with Adversarial Training") measures both.`,
       at: trainWritten ? ['train'] : ['checks'],
       atKey: true,
       subjects: [],
-      fixes: insert ? [{ title: `Train adversarially at eps ${eps} (PGD-${PROPOSED_STEPS}, max-average, half of each batch)`, edits: [insert] }] : [],
+      fixes: insert ? [{ title: `Train adversarially at eps ${recipe.eps} (PGD-${PROPOSED_STEPS}, average exit loss, half of each batch)`, edits: [insert] }] : [],
     },
   ];
 }

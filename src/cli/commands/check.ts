@@ -3,6 +3,7 @@
 // when a --fail-under bar is not met. `study` (study.ts) shares the options and the reporting.
 import * as path from 'node:path';
 import { buildMarkdownReport } from '../../panel/host/report';
+import { trainingTable } from '../../panel/model/training';
 import type { Progress } from '../../engine/types';
 import { BarSyntaxError, checkBars, parseBar, type Bar } from '../../studies/bars';
 import type { CheckOptions } from '../../studies/check';
@@ -114,6 +115,8 @@ export function summaryText(r: Results): string {
     for (const e of r.efficiency) out.push(`  ${e.attackId}@${e.eps} ${e.model.padEnd(7)}: ${e.successes} successes, ${e.gradEvalsPerSuccess.toFixed(1)} grad evals, ${e.flopsPerSuccess.toExponential(2)} FLOPs, ${e.secondsPerSuccess.toFixed(3)} s`);
   }
   if (r.sweeps.length > 0) out.push('', `Design sweeps: ${r.sweeps.map((s) => `${s.attackId}@${s.eps} (${s.points.length} designs, ${s.points.filter((p) => p.onParetoFront).length} on the front)`).join(', ')}`);
+  const training = trainingTable(r);
+  if (training !== undefined) out.push('', `${training.caption}:`, table([training.columns, ...training.rows].map((row) => row.map(forTerminal))));
   if (r.suggestions.length > 0) out.push('', 'Suggestions:', ...r.suggestions.map((s) => `  - ${s.title}`));
   if (r.findings.length > 0) {
     out.push('', 'Paper findings:');

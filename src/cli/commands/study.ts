@@ -1,6 +1,6 @@
 // `dynn-lens study FILE --paper`: the check plus the transfer, generation-efficiency and design-sweep studies, with
 // the paper's findings (Haque & Yang, arXiv 2308.08709) evaluated on this model. `--study NAME` runs only some.
-import { STUDY_NAMES as STUDY_NAMES_LIST, type StudyName } from '../../protocol/study-names';
+import { PAPER_STUDIES, STUDY_NAMES as STUDY_NAMES_LIST, type StudyName } from '../../protocol/study-names';
 import { UsageError, type Command } from '../command';
 import { RUN_OPTIONS, runCheckCommand } from './check';
 import { runMatrixCommand } from './matrix';
@@ -12,8 +12,10 @@ export const studyCommand: Command = {
   description: [
     '--paper runs the three studies and evaluates the four findings of Haque & Yang (transfer asymmetry, generation',
     'efficiency, design choices, the mechanism attack) on this model: each holds or does not, with its numbers.',
-    '--study transfer|efficiency|sweep runs single studies. The static twin (the same backbone without exits,',
-    'trained with the same recipe and seed) is trained on first use and cached. Other options as for `check`.',
+    '--study transfer|efficiency|sweep|adversarial-training runs single studies (with --paper: adds them). The static',
+    'twin (the same backbone without exits, trained with the same recipe and seed) is trained on first use and cached.',
+    'adversarial-training trains the file with and without train.adversarial (the recipe proposed for it when it has',
+    'none), runs the same attacks on both, and suggests the recipe when it measurably helps. Other options as for `check`.',
     '--paper --matrix runs the paper study on each FILE (default: the six example models, SDN, BranchyNet and SkipNet',
     'on MNIST and Fashion-MNIST) with one protocol: L-inf PGD on the final exit at eps 0.3 (MNIST) or 0.1 (Fashion-MNIST),',
     '20 steps (--steps), plus the mechanism attacks at the same eps. Each finding gets a verdict per cell (holds, does',
@@ -22,7 +24,7 @@ export const studyCommand: Command = {
     'OUT to change, - to skip). --samples N per cell (default each file\'s checks.samples).',
   ].join('\n'),
   options: {
-    paper: { type: 'boolean', description: 'All studies and the paper findings' },
+    paper: { type: 'boolean', description: "The paper's studies (transfer, efficiency, sweep) and its findings" },
     matrix: { type: 'boolean', description: 'With --paper: the paper study over a list of models (default the six examples)' },
     html: { type: 'string', valueName: 'OUT', description: 'With --matrix: write the HTML report to OUT' },
     study: { type: 'string', multiple: true, valueName: 'NAME', description: `Run this study: ${STUDY_NAMES_LIST.join(', ')} (repeatable)` },
@@ -35,7 +37,7 @@ export const studyCommand: Command = {
     for (const s of named) if (!STUDY_NAMES_LIST.includes(s as never)) throw new UsageError(`--study '${s}': expected one of ${STUDY_NAMES_LIST.join(', ')}`);
     const paper = input.values.paper === true;
     if (!paper && named.length === 0) throw new UsageError('say what to run: --paper, or --study with one of ' + STUDY_NAMES_LIST.join(', '));
-    const studies = paper ? STUDY_NAMES_LIST : (named as StudyName[]);
+    const studies = paper ? [...new Set([...PAPER_STUDIES, ...(named as StudyName[])])] : (named as StudyName[]);
     return runCheckCommand(input, { studies, findings: paper }, 'study');
   },
 };

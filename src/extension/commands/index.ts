@@ -8,7 +8,7 @@ import { createOnnxModelFile } from './onnx-command';
 import { installGpu } from './gpu-command';
 import { newModel, showOutput } from './model-commands';
 import { applySuggestionCommand, exportReport, showPaperMatrix, showResults } from './results-commands';
-import { cancelRun, compareStatic, reproduceStudy, runCheck, sweepThresholds, trainModel } from './run-commands';
+import { cancelRun, compareAdversarialTraining, compareStatic, reproduceStudy, runCheck, sweepThresholds, trainModel } from './run-commands';
 
 export type { CommandFactory } from './command';
 
@@ -20,6 +20,7 @@ export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'dynn.runAttack': runAttack,
   'dynn.sweepThresholds': sweepThresholds,
   'dynn.compareStatic': compareStatic,
+  'dynn.compareAdversarialTraining': compareAdversarialTraining,
   'dynn.reproduceStudy': reproduceStudy,
   'dynn.trainModel': trainModel,
   'dynn.showResults': showResults,

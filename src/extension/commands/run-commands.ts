@@ -62,6 +62,16 @@ export const compareStatic = checkCommand(
   (t) => `DyNN: comparing ${t.spec.name} with its static twin`,
 );
 
+// The file trained with and without train.adversarial (the recipe proposed for it when it has none), the same checks
+// on both, and the sweep on both so the panel draws the two trainings on one plane. The editor runs the ensemble's
+// quick preset, as the Check lens does.
+export const compareAdversarialTraining = checkCommand(
+  'Comparing with adversarial training',
+  'check',
+  () => ({ studies: ['adversarial-training', 'sweep'], ensemblePreset: 'quick' }),
+  (t) => `DyNN: comparing ${t.spec.name} with and without adversarial training`,
+);
+
 export const reproduceStudy = checkCommand(
   "Reproducing the paper's study",
   'study',

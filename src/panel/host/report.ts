@@ -8,6 +8,7 @@ import { suggestionViews } from '../model/suggestions';
 import { attackTable, cleanTable, efficiencyTable, ensembleTable, findingsTable, gateTable, hijackTable, perExitTable, provenanceRows } from '../model/tables';
 import { transferHeatmaps } from '../model/transfer';
 import { frontIndices, describePoint } from '../model/sweep';
+import { trainingTable } from '../model/training';
 import { forHtml, forMarkdown } from '../../modelfile/display';
 import { assertNonce } from './html';
 import { createNonce } from './nonce';
@@ -146,6 +147,18 @@ export function buildMarkdownReport(r: Results): string {
       }
       out.push('');
     }
+  }
+
+  const training = trainingTable(r);
+  if (training) out.push('## Adversarial training', '', markdownTable(training), '');
+  const other = r.training?.otherSweeps ?? [];
+  if (other.length > 0) {
+    out.push(`### Design sweeps of the ${r.training?.file === 'clean' ? 'adversarially trained' : 'clean-trained'} network`, '');
+    for (const s of other) {
+      const current = s.points.find((p) => p.current);
+      out.push(`- against ${forMarkdown(s.attackId)} at eps ${num(s.eps, 4)}: ${s.points.length} designs, ${frontIndices(s.points).length} on the Pareto front${current ? `; current design: ${forMarkdown(describePoint(current))}` : ''}`);
+    }
+    out.push('');
   }
 
   out.push('## Suggestions', '');

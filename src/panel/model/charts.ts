@@ -50,7 +50,8 @@ export interface ScatterChartModel {
   title: string;
   xLabel: string;
   yLabel: string;
-  series: { label: string; points: ScatterPoint[]; role: 'all' | 'front' | 'current' }[];
+  /** `other`: points of the file trained the other way (study adversarial-training), drawn apart. */
+  series: { label: string; points: ScatterPoint[]; role: 'all' | 'front' | 'current'; other?: boolean }[];
 }
 
 export type ChartModel = LineChartModel | BarChartModel | ScatterChartModel;

@@ -32,23 +32,41 @@ export function frontIndices(points: readonly SweepPoint[]): number[] {
   return paretoFront(points.map((p) => ({ cost: p.cleanFlopsRatio, value: p.robustAccuracy })));
 }
 
-export function sweepChart(s: SweepResult, index: number): ScatterChartModel {
-  const at = (p: SweepPoint): ScatterPoint => ({ x: p.cleanFlopsRatio, y: p.robustAccuracy, note: describePoint(p) });
+/** The three series of one sweep: every design, the Pareto front and the file's design. */
+function sweepSeries(s: SweepResult, prefix: string, other: boolean): ScatterChartModel['series'] {
+  const at = (p: SweepPoint): ScatterPoint => ({ x: p.cleanFlopsRatio, y: p.robustAccuracy, note: `${prefix}${describePoint(p)}` });
   const front = frontIndices(s.points);
+  const flag = other ? { other: true } : {};
+  return [
+    { label: `${prefix}designs`, points: s.points.map(at), role: 'all', ...flag },
+    { label: `${prefix}Pareto front`, points: front.map((i) => at(s.points[i] as SweepPoint)), role: 'front', ...flag },
+    { label: `${prefix}current design`, points: s.points.filter((p) => p.current).map(at), role: 'current', ...flag },
+  ];
+}
+
+/**
+ * One sweep's chart; with the adversarial-training study, the same sweep of the file trained the other way is drawn
+ * beside it (its own designs, front and current design), so both trainings read on one plane.
+ */
+export function sweepChart(s: SweepResult, index: number, other?: { sweep: SweepResult; label: string }): ScatterChartModel {
   return {
     kind: 'scatter',
     id: `sweep-${index}`,
     title: `Design sweep against ${s.attackId} at eps ${num(s.eps, 4)}: cost against robustness`,
     xLabel: 'mean executed FLOPs (clean, share of full)',
     yLabel: `robust accuracy (${s.attackId})`,
-    series: [
-      { label: 'designs', points: s.points.map(at), role: 'all' },
-      { label: 'Pareto front', points: front.map((i) => at(s.points[i] as SweepPoint)), role: 'front' },
-      { label: 'current design', points: s.points.filter((p) => p.current).map(at), role: 'current' },
-    ],
+    series: [...sweepSeries(s, '', false), ...(other !== undefined ? sweepSeries(other.sweep, `${other.label}: `, true) : [])],
   };
 }
 
+/** The sweep of the other training for the same attack and radius, when the results have one. */
+export function otherTrainingSweep(r: Results, s: SweepResult): { sweep: SweepResult; label: string } | undefined {
+  const c = r.training;
+  const sweep = c?.otherSweeps.find((o) => o.attackId === s.attackId && o.eps === s.eps);
+  if (c === undefined || sweep === undefined) return undefined;
+  return { sweep, label: c.file === 'clean' ? 'adversarially trained' : 'clean-trained' };
+}
+
 export function sweepCharts(r: Results): ScatterChartModel[] {
-  return r.sweeps.map(sweepChart);
+  return r.sweeps.map((s, i) => sweepChart(s, i, otherTrainingSweep(r, s)));
 }

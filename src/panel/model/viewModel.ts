@@ -8,6 +8,7 @@ import { robustAccuracyChart } from './robustness';
 import { suggestionViews, SuggestionView } from './suggestions';
 import { sweepCharts } from './sweep';
 import { attackTable, cleanTable, ensembleTable, efficiencyTable, findingsTable, gateTable, hijackTable, perExitTable, provenanceRows } from './tables';
+import { trainingChart, trainingTable } from './training';
 import { Heatmap, transferHeatmaps } from './transfer';
 
 export interface PanelView {
@@ -30,6 +31,9 @@ export interface PanelView {
   transfer: Heatmap[];
   efficiency: TableModel | undefined;
   sweeps: ScatterChartModel[];
+  /** Study adversarial-training: both trainings' figures, and robust accuracy per attack for each. */
+  training: TableModel | undefined;
+  trainingChart: BarChartModel | undefined;
   suggestions: SuggestionView[];
   findings: TableModel | undefined;
 }
@@ -53,6 +57,8 @@ export function buildPanelView(r: Results, currentSpecHash: string | null): Pane
     transfer: transferHeatmaps(r),
     efficiency: efficiencyTable(r),
     sweeps: sweepCharts(r),
+    training: trainingTable(r),
+    trainingChart: trainingChart(r),
     suggestions: suggestionViews(r),
     findings: findingsTable(r),
   };

@@ -29,7 +29,8 @@ function styleChart(chart: Chart, model: ChartModel, theme: Theme): void {
       Object.assign(d, { backgroundColor: c, borderColor: theme.background, borderWidth: 1 });
     } else {
       const role = model.series[i]?.role;
-      const c = role === 'front' ? theme.front : role === 'current' ? theme.current : theme.muted;
+      // The other training's series share one palette colour; the file's keep the front and current colours.
+      const c = model.series[i]?.other === true ? color(theme, 0) : role === 'front' ? theme.front : role === 'current' ? theme.current : theme.muted;
       Object.assign(d, { borderColor: c, backgroundColor: c, pointBackgroundColor: role === 'all' ? 'transparent' : c, borderWidth: role === 'front' ? width : 1.5 });
     }
   });
@@ -101,7 +102,7 @@ function scatterConfig(model: ScatterChartModel, common: object): ChartConfigura
         data: s.points.map((p) => ({ x: p.x, y: p.y })),
         showLine: s.role === 'front',
         pointRadius: s.role === 'current' ? 8 : s.role === 'front' ? 5 : 4,
-        pointStyle: s.role === 'current' ? 'rectRot' : 'circle',
+        pointStyle: s.role === 'current' ? 'rectRot' : s.other === true ? 'triangle' : 'circle',
         order: s.role === 'current' ? 0 : s.role === 'front' ? 1 : 2,
       })),
     },

@@ -124,6 +124,8 @@ export function buildPage(view: PanelView, results: Results, fileLabel: string, 
       label: 'Sweeps and suggestions',
       body: [
         ...(view.sweeps.length === 0 ? [h('p', { class: 'empty' }, 'No design sweep in these results.')] : view.sweeps.map((s) => fig(chartFigure(s, { 'data-sweep': s.id })))),
+        view.trainingChart ? fig(chartFigure(view.trainingChart)) : null,
+        view.training ? table(view.training) : null,
         view.suggestions.length === 0
           ? h('p', { class: 'empty' }, 'No suggestions.')
           : h('ol', { class: 'suggestions' }, view.suggestions.map((s) => {

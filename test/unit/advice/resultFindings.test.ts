@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { detectFormat, applyEdits, parsesCleanly } from '../../../src/advice/format';
-import { HIJACK_CODE, SLOWDOWN_CODE, resultFindings, worstHijack, worstSlowdown, type ResultSubject } from '../../../src/advice/resultFindings';
+import { HIJACK_CODE, SLOWDOWN_CODE, TRAINING_CODE, resultFindings, worstHijack, worstSlowdown, type ResultSubject } from '../../../src/advice/resultFindings';
 import { suggestionEdits } from '../../../src/advice/suggestionEdit';
 import { analyzeText } from '../../../src/modelfile';
 import type { NodePath } from '../../../src/modelfile/types';
@@ -191,6 +191,36 @@ describe('suggestion -> edit', () => {
     const made = suggestionEdits(s, { path: ['name'], value: 'yes' });
     assert.ok(made.ok, made.ok ? '' : made.error);
     assert.equal((applied(s, made.edits) as { name: unknown }).name, 'yes');
+  });
+
+  it('puts the measured adversarial-training suggestion at train, with the recipe as its fix; silent once the file has it', () => {
+    const recipe = { eps: 0.1, step: 0.025, steps: 5, loss: 'average', fraction: 0.5 };
+    const training = suggestion(['train', 'adversarial'], recipe, { kind: 'model', name: 'lens-fixture' }, 'adversarial-training@0.1:x');
+    const withTrain = subject(`${LENS_FIXTURE}train:\n  epochs: 2\n`);
+    const r = resultsFor(withTrain);
+    r.suggestions = [training];
+    const [f, ...rest] = resultFindings(r, withTrain);
+    assert.ok(f);
+    assert.equal(rest.length, 0);
+    assert.equal(f.code, TRAINING_CODE);
+    assert.equal(f.severity, 'info');
+    assert.equal(withTrain.text.slice(f.span.start, f.span.end), 'train');
+    assert.equal(f.message, `Measured: ${training.title}`);
+    const fix = f.fixes?.[0];
+    assert.ok(fix);
+    assert.deepEqual((applied(withTrain, fix.edits) as { train: unknown }).train, { epochs: 2, adversarial: recipe });
+    // Without a train key the finding sits at the name and has no fix (there is nowhere to add the entry).
+    const bare = subject(LENS_FIXTURE);
+    const r2 = resultsFor(bare);
+    r2.suggestions = [training];
+    const [g] = resultFindings(r2, bare);
+    assert.equal(g?.code, TRAINING_CODE);
+    assert.equal(bare.text.slice(g?.span.start, g?.span.end), 'name');
+    assert.equal(g?.fixes, undefined);
+    const has = subject(`${LENS_FIXTURE}train:\n  epochs: 2\n  adversarial: {eps: 0.1}\n`);
+    const r3 = resultsFor(has);
+    r3.suggestions = [training];
+    assert.deepEqual(resultFindings(r3, has), []);
   });
 });
 

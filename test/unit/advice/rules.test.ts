@@ -330,7 +330,7 @@ describe('advice rules', () => {
         const [d] = findings(c, code);
         assert.ok(d);
         const after = applyFix(c, d);
-        assert.deepEqual(after.analysis.spec?.train.adversarial, { eps: 0.1, step: 0.025, steps: 10, loss: 'maxAverage', fraction: 0.5 });
+        assert.deepEqual(after.analysis.spec?.train.adversarial, { eps: 0.1, step: 0.025, steps: 5, loss: 'average', fraction: 0.5 });
         assert.deepEqual(findings(after, code), []);
       }
     });
