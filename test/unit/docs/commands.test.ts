@@ -116,6 +116,17 @@ const EXERCISES: Record<string, Exercise> = {
       assert.match(ws.read('.dynn/matrix/paper-matrix.md'), /\*\*RQ1 transfer/);
     },
   },
+  'npx dynn-lens study FILE --study adversarial-training [--study sweep] [--ensemble-preset quick]': {
+    how: 'run', // the tiny model trained both ways (seconds): the comparison in the summary and in the results
+    check(ws, cmd) {
+      const r = runs(ws, cmd);
+      assert.strictEqual(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^Adversarial training \(PGD-5 at eps 0\.05, step 0\.0125, average exit loss, 50% of each batch\)/m);
+      const results = JSON.parse(ws.read('.dynn/results/tiny-mnist.json')) as { training?: { file: string; otherSweeps: unknown[] } };
+      assert.strictEqual(results.training?.file, 'clean');
+      assert.ok((results.training?.otherSweeps.length ?? 0) > 0, 'with --study sweep the other training is swept too');
+    },
+  },
   // The six example cells take 12 minutes from nothing: parsed only (npm run bench matrix runs it).
   'npx dynn-lens study --paper --matrix': { how: 'parse' },
   'npx dynn-lens install-gpu [--check]': {
@@ -151,6 +162,8 @@ const EXERCISES: Record<string, Exercise> = {
   // docs/import.md's example file is the reader's own import, not in the repository.
   'dynn-lens check keras-sdn.dynn.yaml': { how: 'parse', file: 'keras-sdn.dynn.yaml' },
   'dynn-lens study keras-sdn.dynn.yaml --study sweep': { how: 'parse', file: 'keras-sdn.dynn.yaml' },
+  // docs/format.md and docs/rules.md name the study in prose; the README's synopsis above runs it.
+  'dynn-lens study FILE --study adversarial-training': { how: 'parse', file: 'FILE' },
 };
 
 /** Runs the CLI's parsing with every command's work replaced by a stub; returns what the stub received. */
