@@ -40,8 +40,12 @@ export function exitRemovalPath(spec: ModelSpec, i: number): NodePath | undefine
   return exit === undefined ? undefined : [...exit.path];
 }
 
-/** Why a study cannot run on an imported model, or undefined when it can (twin studies need `import.static`). */
+/** Why a study cannot run on an imported model, or undefined when it can (twin studies need `import.static`; nothing
+ *  imported is trained here). */
 export function importedStudyRefusal(spec: ModelSpec, study: StudyName): string | undefined {
+  if (spec.import !== undefined && study === 'adversarial-training') {
+    return `'${spec.name}' is an imported model, trained elsewhere: the adversarial-training study trains the file's network two ways, which needs a network built from the file (train it adversarially where it was trained, and import both)`;
+  }
   if (spec.import === undefined || spec.import.static !== undefined || !TWIN_STUDIES.includes(study)) return undefined;
   return `an imported model has no static twin: the '${study}' study compares the DyNN with the same backbone trained without exits, and '${spec.name}' was trained elsewhere; name that backbone, trained separately, as 'import.static' (or run --study sweep, which needs no twin)`;
 }

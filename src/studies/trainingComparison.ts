@@ -8,6 +8,7 @@ import type { ModelSpec } from '../modelfile/types';
 import type { AdversarialRecipe, Results, Suggestion, SweepResult, TrainingAttackFigures, TrainingComparison, TrainingVariant } from '../protocol/results';
 import { recipeText } from '../protocol/training';
 import { CheckInputError } from './backendChoice';
+import { importedStudyRefusal } from './importedSpec';
 import { MIN_GAIN } from './suggestions';
 
 /** The two trainings to compare: the file's spec and the other one, with the recipe that tells them apart. */
@@ -21,9 +22,8 @@ export interface TrainingPair {
 
 /** The other training of the file, or a CheckInputError saying why the study cannot run on it. */
 export function trainingPair(spec: ModelSpec): TrainingPair {
-  if (spec.import !== undefined) {
-    throw new CheckInputError(`'${spec.name}' is an imported model, trained elsewhere: the adversarial-training study trains the file's network two ways, which needs a network built from the file`);
-  }
+  const imported = importedStudyRefusal(spec, 'adversarial-training');
+  if (imported !== undefined) throw new CheckInputError(imported);
   const own = spec.train.adversarial;
   if (own !== undefined) {
     const { adversarial: _dropped, ...clean } = spec.train;

@@ -116,7 +116,11 @@ export function summaryText(r: Results): string {
   }
   if (r.sweeps.length > 0) out.push('', `Design sweeps: ${r.sweeps.map((s) => `${s.attackId}@${s.eps} (${s.points.length} designs, ${s.points.filter((p) => p.onParetoFront).length} on the front)`).join(', ')}`);
   const training = trainingTable(r);
-  if (training !== undefined) out.push('', `${training.caption}:`, table([training.columns, ...training.rows].map((row) => row.map(forTerminal))));
+  if (training !== undefined) {
+    // The terminal gets the headline rows; per-exit figures and FLOPs under attack are in the JSON and Markdown.
+    const rows = training.rows.filter((row) => !/: (accuracy at |mean executed FLOPs)/.test(row[0] ?? ''));
+    out.push('', `${training.caption}:`, table([training.columns, ...rows].map((row) => row.map(forTerminal))), '(per exit and FLOPs under attack: in the JSON and Markdown reports)');
+  }
   if (r.suggestions.length > 0) out.push('', 'Suggestions:', ...r.suggestions.map((s) => `  - ${s.title}`));
   if (r.findings.length > 0) {
     out.push('', 'Paper findings:');

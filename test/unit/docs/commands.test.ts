@@ -162,8 +162,12 @@ const EXERCISES: Record<string, Exercise> = {
   // docs/import.md's example file is the reader's own import, not in the repository.
   'dynn-lens check keras-sdn.dynn.yaml': { how: 'parse', file: 'keras-sdn.dynn.yaml' },
   'dynn-lens study keras-sdn.dynn.yaml --study sweep': { how: 'parse', file: 'keras-sdn.dynn.yaml' },
-  // docs/format.md and docs/rules.md name the study in prose; the README's synopsis above runs it.
+  // The docs name the study in prose; the README's synopsis above runs it.
   'dynn-lens study FILE --study adversarial-training': { how: 'parse', file: 'FILE' },
+  'npx dynn-lens study FILE --study adversarial-training': { how: 'parse', file: 'FILE' },
+  // docs/example-results.md's measurements of the examples (minutes to tens of minutes each): parsed, files named.
+  'node bin/dynn-lens.js check examples/mnist-sdn-adv.dynn.yaml': { how: 'parse', file: 'examples/mnist-sdn-adv.dynn.yaml' },
+  'dynn-lens study examples/mnist-sdn.dynn.yaml --study adversarial-training': { how: 'parse', file: 'examples/mnist-sdn.dynn.yaml' },
 };
 
 /** Runs the CLI's parsing with every command's work replaced by a stub; returns what the stub received. */

@@ -99,5 +99,8 @@ describe('the adversarial-training comparison in the views', () => {
     const text = summaryText(r);
     assert.match(text, /Adversarial training \(PGD-5 at eps 0\.1.*differs:\nfigure +clean training \(the file\) +adversarial training \(proposed\) +change/);
     assert.match(text, /pgd@0\.1: robust accuracy \(dynamic\) +71\.0% +91\.0% +\+20\.0 points/);
+    // The terminal keeps the headline rows; the Markdown report has every exit.
+    assert.doesNotMatch(text, /pgd@0\.1: accuracy at e1/);
+    assert.match(md, /\| pgd@0\.1: accuracy at e1 \| 33\.0% \| 53\.0% \| \+20\.0 points \|/);
   });
 });

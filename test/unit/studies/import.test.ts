@@ -217,6 +217,9 @@ describe('studies: checks of an imported Layers model', function () {
     const transfer = await cli(['study', file, '--study', 'transfer', '--backend', 'cpu', '--samples', '4'], root);
     assert.equal(transfer.code, 2);
     assert.match(transfer.stderr, /an imported model has no static twin/);
+    const training = await cli(['study', file, '--study', 'adversarial-training', '--backend', 'cpu', '--samples', '4'], root);
+    assert.equal(training.code, 2);
+    assert.match(training.stderr, /is an imported model, trained elsewhere: the adversarial-training study trains the file's network two ways/);
 
     const train = await cli(['train', file, '--backend', 'cpu'], root);
     assert.equal(train.code, 1);
