@@ -3,6 +3,7 @@
 // the latest iterate that broke the sample (AutoAttack's x_best_adv) and otherwise the highest-loss point. Restarts and targeted runs only attack the samples not broken yet. Everything stays on the backend; the
 // only read-backs are the broken mask between runs and the gradient health at the end. Formulas: docs/attacks.md.
 import * as tf from '@tensorflow/tfjs';
+import { selectRows } from './selectRows';
 import { frozenForwardFor } from '../engine/attackForward';
 import type { CancelToken, DifferentiableModel, MultiExitOutputs, Progress } from '../engine/types';
 import type { Norm } from '../modelfile/types';
@@ -173,7 +174,6 @@ export async function refineUnbroken(
     tf.dispose([xs, ys]);
   }
   const batch = x.shape[0] ?? 0;
-  const ones = x.shape.slice(1).map(() => 1);
   const merged = tf.tidy(() => {
     const rows = tf.reshape(index, [-1, 1]);
     const spread = <T extends tf.Tensor>(t: T, full: number[]): T => tf.scatterND(rows, t, full) as T;
@@ -183,7 +183,7 @@ export async function refineUnbroken(
     const subBroken = spread(sub.broken, [batch]);
     const take = tf.logicalAnd(tf.cast(ran, 'bool'), tf.logicalOr(tf.cast(subBroken, 'bool'), tf.greater(subValue, current.value)));
     return {
-      xAdv: tf.where(tf.reshape(take, [batch, ...ones]), subX, current.xAdv),
+      xAdv: selectRows(take, subX, current.xAdv),
       value: tf.where(take, tf.maximum(subValue, current.value), current.value) as tf.Tensor1D,
       broken: tf.maximum<tf.Tensor1D>(current.broken, subBroken),
     };
@@ -218,8 +218,6 @@ async function apgdRun(
   progress: { done: number; total: number; last: number },
 ): Promise<ApgdOutcome> {
   const batch = x.shape[0] ?? 0;
-  const ones = x.shape.slice(1).map(() => 1);
-  const col = (t: tf.Tensor): tf.Tensor => tf.reshape(t, [batch, ...ones]);
   // Loss, broken mask and gradient from one forward-backward pass; "+ 0 * sum(x)" keeps a constant loss
   // differentiable (a zero gradient, which the health counters report) instead of an exception.
   const evaluate = (xv: tf.Tensor): Evaluation => {
@@ -277,7 +275,7 @@ async function apgdRun(
     set('best', tf.clone(e.value));
     set('bestGrad', tf.clone(e.grad));
     set('broken', e.broken);
-    set('brokenX', tf.tidy(() => tf.where(tf.cast(col(e.broken), 'bool'), start, x)));
+    set('brokenX', selectRows(e.broken, start, x));
     set('prev', tf.clone(start));
     set('eta', tf.fill([batch], APGD_INITIAL_STEP * p.eps));
     set('increases', tf.zeros([batch]));
@@ -294,15 +292,13 @@ async function apgdRun(
       const ev = e;
       const updated = tf.tidy(() => {
         const improved = tf.greater(ev.value, get('best'));
-        const rows = tf.reshape(improved, [batch, ...ones]);
-        const broke = tf.cast(col(ev.broken), 'bool');
         return {
           increases: tf.add(get('increases'), tf.cast(tf.greater(ev.value, get('value')), 'float32')),
-          bestX: tf.where(rows, next, get('bestX')),
+          bestX: selectRows(improved, next, get('bestX')),
           best: tf.where(improved, ev.value, get('best')),
-          bestGrad: tf.where(rows, ev.grad, get('bestGrad')),
+          bestGrad: selectRows(improved, ev.grad, get('bestGrad')),
           broken: tf.maximum(get('broken'), ev.broken),
-          brokenX: tf.where(broke, next, get('brokenX')),
+          brokenX: selectRows(ev.broken, next, get('brokenX')),
         };
       });
       for (const [k, v] of Object.entries(updated)) set(k, v);
@@ -314,11 +310,10 @@ async function apgdRun(
         lastCheckpoint = i + 1;
         const halve = checkpointHalves(get('increases') as tf.Tensor1D, window, get('halvedLast') as tf.Tensor1D, get('bestAtCheckpoint') as tf.Tensor1D, get('best') as tf.Tensor1D);
         const after = tf.tidy(() => {
-          const rows = tf.cast(col(halve), 'bool');
           return {
             eta: tf.where(tf.cast(halve, 'bool'), tf.div(get('eta'), 2), get('eta')),
-            x: tf.where(rows, get('bestX'), get('x')),
-            grad: tf.where(rows, get('bestGrad'), get('grad')),
+            x: selectRows(halve, get('bestX'), get('x')),
+            grad: selectRows(halve, get('bestGrad'), get('grad')),
             bestAtCheckpoint: tf.clone(get('best')),
             increases: tf.zerosLike(get('increases')),
           };
@@ -333,7 +328,7 @@ async function apgdRun(
     }
     const { alwaysZero, nonFinite } = await health.read();
     const result: ApgdOutcome = {
-      xAdv: tf.tidy(() => tf.where(tf.cast(col(get('broken')), 'bool'), get('brokenX'), get('bestX'))),
+      xAdv: selectRows(get('broken'), get('brokenX'), get('bestX')),
       value: tf.clone(get('best')) as tf.Tensor1D,
       broken: tf.clone(get('broken')) as tf.Tensor1D,
       gradEvals: (p.steps + 1) * batch,

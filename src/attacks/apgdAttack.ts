@@ -2,6 +2,7 @@
 // is taken at the exits an exit-aware loss names (final, one exit, average, max-average, the exit each sample
 // takes), and an iterate counts as breaking a sample when the answer the loss aims at is wrong.
 import * as tf from '@tensorflow/tfjs';
+import { selectRows } from './selectRows';
 import { readsSynchronously } from '../engine/backend';
 import type { DifferentiableModel, MultiExitOutputs } from '../engine/types';
 import type { AttackLoss } from '../modelfile/types';
@@ -208,8 +209,6 @@ async function runOverExits(model: DifferentiableModel, x: tf.Tensor, y: tf.Tens
   const score = objectiveOf(model, s, policy);
   let best: ApgdOutcome | undefined;
   let bestScore: tf.Tensor1D | undefined;
-  const batch = x.shape[0] ?? 0;
-  const ones = x.shape.slice(1).map(() => 1);
   try {
     for (let k = 0; k < model.exitNames.length; k++) {
       const candidate = await apgd(model, x, y, readingAllExits(objectiveOf(model, s, policy, `exit:${model.exitNames[k] ?? ''}` as AttackLoss)), dynamicJudge, {
@@ -228,7 +227,7 @@ async function runOverExits(model: DifferentiableModel, x: tf.Tensor, y: tf.Tens
         const bestBroken = tf.cast(b.broken, 'bool');
         const higher = tf.logicalAnd(tf.logicalNot(bestBroken), tf.logicalOr(candBroken, tf.greater(candidateScore, bs)));
         return {
-          xAdv: tf.where(tf.reshape(higher, [batch, ...ones]), candidate.xAdv, b.xAdv),
+          xAdv: selectRows(higher, candidate.xAdv, b.xAdv),
           value: tf.where<tf.Tensor1D>(higher, candidate.value, b.value),
           broken: tf.maximum<tf.Tensor1D>(b.broken, candidate.broken),
           score: tf.where<tf.Tensor1D>(higher, candidateScore, bs),

@@ -1,6 +1,7 @@
 // The one iterative engine behind every attack: projected gradient ascent on a per-sample objective, with
 // seeded random starts, restarts (best per sample), a universal (shared) variant and gradient health counters.
 import * as tf from '@tensorflow/tfjs';
+import { selectRows } from './selectRows';
 import type { CancelToken, DifferentiableModel, Progress } from '../engine/types';
 import type { Norm } from '../modelfile/types';
 import { frozenForwardFor } from '../engine/attackForward';
@@ -146,8 +147,7 @@ export async function ascend(
       } else {
         const merged = tf.tidy(() => {
           const better = tf.greater(value, bestValue as tf.Tensor1D);
-          const mask = tf.reshape(better, [batch, ...perSampleShape.map(() => 1)]);
-          return [tf.where(mask, candidate, best as tf.Tensor), tf.where(better, value, bestValue as tf.Tensor1D)] as const;
+          return [selectRows(better, candidate, best as tf.Tensor), tf.where(better, value, bestValue as tf.Tensor1D)] as const;
         });
         tf.dispose([best, bestValue, candidate, value]);
         [best, bestValue] = merged;

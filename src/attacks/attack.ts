@@ -1,6 +1,7 @@
 // The single entry point: attack(model, x, y, config, options). Validates, picks the objective for the kind and
 // loss, runs the projected ascent (once, or once per exit for max-average) and attaches sanity flags.
 import * as tf from '@tensorflow/tfjs';
+import { selectRows } from './selectRows';
 import type { DifferentiableModel } from '../engine/types';
 import type { AttackSpec } from '../modelfile/types';
 import { ascend, type AscentParams, type AscentResult } from './ascent';
@@ -152,7 +153,6 @@ async function maxAverage(
   label: string,
 ): Promise<AscentResult> {
   const batch = x.shape[0] ?? 0;
-  const shapeOnes = x.shape.slice(1).map(() => 1);
   let best: tf.Tensor | undefined;
   let bestValue: tf.Tensor1D | undefined;
   let gradEvals = 0;
@@ -179,7 +179,7 @@ async function maxAverage(
       const prevValue: tf.Tensor1D = bestValue;
       const merged = tf.tidy(() => {
         const better = tf.greater(score, prevValue);
-        return [tf.where(tf.reshape(better, [batch, ...shapeOnes]), candidate, prevBest), tf.where(better, score, prevValue)] as const;
+        return [selectRows(better, candidate, prevBest), tf.where(better, score, prevValue)] as const;
       });
       tf.dispose([prevBest, prevValue, candidate, score]);
       [best, bestValue] = merged;

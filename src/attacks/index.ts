@@ -10,3 +10,4 @@ export { hijackStats, type HijackStats } from './metrics';
 export { apgd, apgdCheckpoints, checkpointHalves, APGD_MOMENTUM, APGD_RHO, type ApgdOutcome } from './apgd';
 export { apgdRefusal, runApgdAttack, type ApgdSettings } from './apgdAttack';
 export { dlrLoss, dlrRefusal, dlrTargetedLoss, rankedTargets, DLR_MIN_CLASSES, DLR_TARGETED_MIN_CLASSES, type Criterion } from './dlr';
+export { selectRows } from './selectRows';

@@ -5,7 +5,7 @@
 // A PGD member is the file's own attack with its own seed on every sample (reused when the check ran it already),
 // so the ensemble can never report more robustness than that attack alone.
 import * as tf from '@tensorflow/tfjs';
-import { attack, dlrRefusal, randomNoise, type AttackConfig, type ExitDecider, type SanityFlag as AttackFlag } from '../attacks';
+import { attack, dlrRefusal, randomNoise, selectRows, type AttackConfig, type ExitDecider, type SanityFlag as AttackFlag } from '../attacks';
 import { APGD_STEPS } from '../attacks/defaults';
 import type { CancelToken, DynamicModel } from '../engine/types';
 import type { AttackSpec } from '../modelfile/types';
@@ -203,7 +203,7 @@ function writeRows(into: tf.Tensor, at: readonly number[], values: tf.Tensor): t
     const n = into.shape[0] ?? 0;
     const mask = tf.scatterND(index, tf.ones([at.length]), [n]);
     const spread = tf.scatterND(index, values, into.shape);
-    return tf.where(tf.cast(tf.reshape(mask, [n, ...into.shape.slice(1).map(() => 1)]), 'bool'), spread, into);
+    return selectRows(mask, spread, into);
   });
   into.dispose();
   return next;
