@@ -5,7 +5,7 @@ DIR holds (written by test/bench/attacks.bench.ts):
   spec.json      the model tree (backbone, exits, gates, input) as the engine builds it
   weights.json   {weight name: file name} for every engine weight (TF layouts: HWIO kernels, [in, out] dense)
   *.npy          the weights, x.npy (NHWC inputs), y.npy (int32 labels), x0.npy (PGD's random start)
-  params.json    {"eps", "step", "steps", "threads"}
+  params.json    {"eps", "step", "steps", "threads"}, and "apgd": {"eps", "steps", "seed"} for the APGD-CE peer
 Writes DIR/torch_result.json and DIR/torch_logits_<exit>.npy (clean inputs), torch_adv_logits_tf.npy (final exit
 on the TF.js adversarial inputs, when DIR/x_adv_tf.npy exists), torch_x_one_step.npy and torch_x_adv.npy.
 
@@ -206,6 +206,76 @@ def pgd_linf(model, x, y, x0, eps, step, steps):
     return x_adv.detach()
 
 
+def apgd_checkpoints(steps):
+    """w_j = ceil(p_j N), p_0 = 0, p_1 = 0.22, p_{j+1} = p_j + max(p_j - p_{j-1} - 0.03, 0.06) (Croce & Hein 2020)."""
+    p = [0.0, 0.22]
+    while True:
+        nxt = p[-1] + max(p[-1] - p[-2] - 0.03, 0.06)
+        if nxt > 1:
+            break
+        p.append(nxt)
+    # Rounded before ceil, so that 0.22 * 100 is 22 and not 23.
+    return sorted({math.ceil(round(q * steps, 9)) for q in p[1:]})
+
+
+def apgd_ce_linf(model, x, y, eps, steps, seed, rho=0.75, momentum=0.75):
+    """APGD-CE on the final exit, L-inf, one run of `steps` iterations (steps + 1 gradient evaluations per image),
+    written from the paper's algorithm: step 2 eps per sample, momentum 0.75, the step halved at the checkpoints
+    (too few loss increases since the last one, or no halving and no better loss at the last one), restarting there
+    from the best point. Returns the final-exit accuracy that survives every iterate (AutoAttack's robust figure)."""
+    g = torch.Generator().manual_seed(seed)
+    n = x.shape[0]
+    shape = (n,) + (1,) * (x.dim() - 1)
+
+    def project(z):
+        return torch.clamp(torch.min(torch.max(z, x - eps), x + eps), 0.0, 1.0)
+
+    def evaluate(z):
+        z = z.clone().requires_grad_(True)
+        logits = model.forward_all(z)[-1]
+        loss = F.cross_entropy(logits, y, reduction='none')
+        (grad,) = torch.autograd.grad(loss.sum(), z)
+        return loss.detach(), grad.detach(), logits.detach().argmax(dim=1)
+
+    x_k = project(x + eps * (2 * torch.rand(x.shape, generator=g) - 1))
+    loss, grad, pred = evaluate(x_k)
+    standing = pred == y
+    best_loss, x_best, grad_best = loss.clone(), x_k.clone(), grad.clone()
+    eta = torch.full(shape, 2 * eps)
+    checkpoints = set(apgd_checkpoints(steps))
+    last_checkpoint = 0
+    increases = torch.zeros(n)
+    halved_last = torch.zeros(n, dtype=torch.bool)
+    best_at_checkpoint = best_loss.clone()
+    x_prev = x_k.clone()
+    for k in range(steps):
+        with torch.no_grad():
+            z = project(x_k + eta * torch.sign(grad))
+            a = 1.0 if k == 0 else momentum
+            x_next = project(x_k + a * (z - x_k) + (1 - a) * (x_k - x_prev))
+        x_prev = x_k
+        x_k = x_next
+        new_loss, grad, pred = evaluate(x_k)
+        standing &= pred == y
+        increases += (new_loss > loss).float()
+        loss = new_loss
+        better = new_loss > best_loss
+        best_loss = torch.where(better, new_loss, best_loss)
+        x_best = torch.where(better.view(shape), x_k, x_best)
+        grad_best = torch.where(better.view(shape), grad, grad_best)
+        if k + 1 in checkpoints:
+            window = k + 1 - last_checkpoint
+            halve = (increases < rho * window) | (~halved_last & (best_loss <= best_at_checkpoint))
+            eta = torch.where(halve.view(shape), eta / 2, eta)
+            x_k = torch.where(halve.view(shape), x_best, x_k)
+            grad = torch.where(halve.view(shape), grad_best, grad)
+            halved_last = halve
+            best_at_checkpoint = best_loss.clone()
+            increases.zero_()
+            last_checkpoint = k + 1
+    return standing.float().mean().item()
+
+
 def conv_kernel_gflops(shape, kernel_shape, runs=20):
     """One convolution (NCHW, 'same', no bias), the fastest of `runs`: the kernel speed the PGD figure rests on."""
     x = torch.randn(*shape)
@@ -263,6 +333,22 @@ def main(directory):
     }
     if params.get('convShape'):
         result['convKernelGflops'] = conv_kernel_gflops(params['convShape'], params['convKernelShape'])
+    apgd = params.get('apgd')
+    if apgd:
+        apgd_ce_linf(model, x, y, apgd['eps'], 1, apgd['seed'])  # warm-up, not timed
+        started = time.perf_counter()
+        cpu_started = time.process_time()
+        robust = apgd_ce_linf(model, x, y, apgd['eps'], apgd['steps'], apgd['seed'])
+        seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu_started
+        evals = x.shape[0] * (apgd['steps'] + 1)
+        result['apgd'] = {
+            'seconds': seconds,
+            'cpuSeconds': cpu_seconds,
+            'gradEvals': evals,
+            'imagesStepsPerSecond': evals / seconds,
+            'robustAccuracy': robust,
+        }
     with open(os.path.join(directory, 'torch_result.json'), 'w') as f:
         json.dump(result, f)
 
