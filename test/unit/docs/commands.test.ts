@@ -168,6 +168,7 @@ const EXERCISES: Record<string, Exercise> = {
   // docs/example-results.md's measurements of the examples (minutes to tens of minutes each): parsed, files named.
   'node bin/dynn-lens.js check examples/mnist-sdn-adv.dynn.yaml': { how: 'parse', file: 'examples/mnist-sdn-adv.dynn.yaml' },
   'dynn-lens study examples/mnist-sdn.dynn.yaml --study adversarial-training': { how: 'parse', file: 'examples/mnist-sdn.dynn.yaml' },
+  'node bin/dynn-lens.js study examples/mnist-sdn.dynn.yaml --study adversarial-training --study sweep --ensemble-preset quick': { how: 'parse', file: 'examples/mnist-sdn.dynn.yaml' },
 };
 
 /** Runs the CLI's parsing with every command's work replaced by a stub; returns what the stub received. */
