@@ -136,7 +136,9 @@ export function suggestTraining(c: TrainingComparison, modelName: string, exitNa
   return {
     id: `adversarial-training@${h.clean.eps}:train.adversarial=${JSON.stringify(c.recipe)}`,
     title:
-      `train adversarially (${recipeText(c.recipe)}): robust accuracy ${pct(h.clean.robustAccuracy)} -> ${pct(h.adversarial.robustAccuracy)} under ${h.clean.id} ` +
+      // Each side's lowest figure: the attack that gives it may differ, and then both are named.
+      `train adversarially (${recipeText(c.recipe)}): robust accuracy ${pct(h.clean.robustAccuracy)} -> ${pct(h.adversarial.robustAccuracy)} under ${h.clean.id}` +
+      `${h.adversarial.id !== h.clean.id ? ` (after: under ${h.adversarial.id}, its lowest)` : ''} ` +
       `(final exit ${pct(h.clean.finalExitRobustAccuracy)} -> ${pct(h.adversarial.finalExitRobustAccuracy)}), clean accuracy ${pct(before.cleanAccuracy)} -> ${pct(after.cleanAccuracy)}, ` +
       `clean cost ${flops >= 0 ? '+' : ''}${Math.round(100 * flops)}%${Number.isFinite(slower) ? `, training ${slower.toFixed(1)}x as long` : ''}`,
     target: { kind: 'model', name: modelName },

@@ -118,8 +118,8 @@ export function summaryText(r: Results): string {
   const training = trainingTable(r);
   if (training !== undefined) {
     // The terminal gets the headline rows; per-exit figures and FLOPs under attack are in the JSON and Markdown.
-    const rows = training.rows.filter((row) => !/: (accuracy at |mean executed FLOPs)/.test(row[0] ?? ''));
-    out.push('', `${training.caption}:`, table([training.columns, ...rows].map((row) => row.map(forTerminal))), '(per exit and FLOPs under attack: in the JSON and Markdown reports)');
+    const rows = training.rows.filter((row) => row[0] !== 'weights' && !/: (accuracy at |mean executed FLOPs)/.test(row[0] ?? ''));
+    out.push('', `${training.caption}:`, table([training.columns, ...rows].map((row) => row.map(forTerminal))), '(per exit, FLOPs under attack and where the weights came from: in the JSON and Markdown reports)');
   }
   if (r.suggestions.length > 0) out.push('', 'Suggestions:', ...r.suggestions.map((s) => `  - ${s.title}`));
   if (r.findings.length > 0) {

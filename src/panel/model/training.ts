@@ -32,16 +32,18 @@ export function trainingTable(r: Results): TableModel | undefined {
   if (c === undefined) return undefined;
   const labels = sideLabels(c);
   const exits = r.model.exitNames;
-  const row = (figure: string, before: number | undefined, after: number | undefined, format: (x: number | undefined) => string = share): string[] => [
+  const row = (figure: string, before: number | undefined, after: number | undefined): string[] => [
     figure,
-    format(before),
-    format(after),
+    share(before),
+    share(after),
     before !== undefined && after !== undefined ? points(before, after) : '–',
   ];
   const time = (x: number | undefined): string => (x === undefined ? 'not recorded' : seconds(x));
   const t0 = c.clean.trainingSeconds;
   const t1 = c.adversarial.trainingSeconds;
   const rows: string[][] = [
+    // Where each side's weights came from (this run's training or the cache entry, with its recipe and time).
+    ['weights', c.clean.weights, c.adversarial.weights, '–'],
     ['training time', time(t0), time(t1), t0 !== undefined && t1 !== undefined && t0 > 0 ? `${num(t1 / t0, 2)}x` : '–'],
     row('clean accuracy (dynamic)', c.clean.cleanAccuracy, c.adversarial.cleanAccuracy),
     ...exits.map((name, i) => row(`clean accuracy at ${name}`, c.clean.cleanPerExitAccuracy[i], c.adversarial.cleanPerExitAccuracy[i])),

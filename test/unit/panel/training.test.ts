@@ -65,6 +65,7 @@ describe('the adversarial-training comparison in the views', () => {
     assert.match(t.caption, /PGD-5 at eps 0\.1, step 0\.025, average exit loss, 50% of each batch/);
     const row = (figure: string): string[] | undefined => t.rows.find((x) => x[0] === figure);
     assert.deepEqual(row('training time'), ['training time', '24.5 s', '98 s', '4x']);
+    assert.deepEqual(row('weights'), ['weights', 'cache .dynn/weights/ab12', 'trained this run (3 epochs on 8000 samples, batch 64, 98.0 s)', '–']);
     assert.deepEqual(row('clean accuracy (dynamic)'), ['clean accuracy (dynamic)', '96.2%', '91.2%', '-5.0 points']);
     assert.deepEqual(row('pgd@0.1: robust accuracy (dynamic)'), ['pgd@0.1: robust accuracy (dynamic)', '71.0%', '91.0%', '+20.0 points']);
     assert.deepEqual(row('pgd@0.1: accuracy at e1')?.slice(0, 1), ['pgd@0.1: accuracy at e1']);

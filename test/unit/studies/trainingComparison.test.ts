@@ -74,6 +74,9 @@ describe('studies: adversarial-training comparison (pure parts)', () => {
     assert.equal(suggestTraining(small, 'm', ['exit1', 'final']), undefined);
     const big: TrainingComparison = { ...small, adversarial: variant(0.97, [attack('pgd', 'pgd', 0.1, 0.9)]) };
     assert.ok(suggestTraining(big, 'm', ['exit1', 'final']));
+    // When the lowest figure after training comes from another attack, the title names both.
+    const moved: TrainingComparison = { ...small, clean: variant(0.98, [attack('pgd', 'pgd', 0.1, 0.5), attack('fgsm', 'fgsm', 0.1, 0.6)]), adversarial: variant(0.97, [attack('pgd', 'pgd', 0.1, 0.9), attack('fgsm', 'fgsm', 0.1, 0.8)]) };
+    assert.match(suggestTraining(moved, 'm', ['exit1', 'final'])?.title ?? '', /robust accuracy 50\.0% -> 80\.0% under pgd@0\.1 \(after: under fgsm@0\.1, its lowest\)/);
     assert.equal(suggestTraining({ ...big, file: 'adversarial' }, 'm', ['exit1', 'final']), undefined);
   });
 
