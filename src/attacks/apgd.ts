@@ -12,6 +12,7 @@ import { GradientHealth } from './health';
 import { type Objective, objectiveNeeds } from './losses';
 import { ascentDirection, projectAndClip, randomInBall, randomOnSphere } from './projection';
 import { host } from '../protocol/host';
+import { withOutputs } from './policy';
 
 /** Momentum of the update (alpha in the paper). */
 export const APGD_MOMENTUM = 0.75;
@@ -236,12 +237,7 @@ async function apgdRun(
   const evaluateIterate = async (xv: tf.Tensor): Promise<Evaluation> => {
     const decisions = p.decisions;
     if (decisions === undefined) return evaluate(xv);
-    const out = tf.tidy(() => forward(xv) as unknown as tf.TensorContainerObject) as unknown as MultiExitOutputs;
-    try {
-      await decisions.prepare(out);
-    } finally {
-      tf.dispose([...out.exits, ...out.gates]);
-    }
+    await withOutputs(() => forward(xv), (out) => decisions.prepare(out));
     try {
       return evaluate(xv);
     } finally {

@@ -9,7 +9,7 @@ import type { AttackLoss } from '../modelfile/types';
 import { apgd, type ApgdOutcome, type ApgdParams, type Judge, refineUnbroken } from './apgd';
 import { type Criterion, dlrRefusal, exitLossFor, rankedTargets } from './dlr';
 import { averageObjectiveOf, type ExitLoss, exitProbabilities, type Objective, singleExitObjective, summedObjectiveOf, takenObjective } from './losses';
-import { preparedDecider, type PreparedDecider } from './policy';
+import { preparedDecider, type PreparedDecider, withOutputs } from './policy';
 import type { ExitDecider } from './types';
 
 export interface ApgdSettings {
@@ -147,14 +147,7 @@ export async function runApgdAttack(
   if (policy !== undefined && !readsSynchronously()) {
     const prepared = preparedDecider(policy);
     const decisions = { prepare: (out: MultiExitOutputs) => tidyPrepare(prepared, out), clear: () => prepared.clear() };
-    return runApgdWith(model, x, y, s, { ...p, decisions }, prepared, async () => {
-      const out = tf.tidy(() => model.forwardAll(x) as unknown as tf.TensorContainerObject) as unknown as MultiExitOutputs;
-      try {
-        await decisions.prepare(out);
-      } finally {
-        tf.dispose([...out.exits, ...out.gates]);
-      }
-    });
+    return runApgdWith(model, x, y, s, { ...p, decisions }, prepared, () => withOutputs(() => model.forwardAll(x), decisions.prepare));
   }
   return runApgdWith(model, x, y, s, p, policy, () => Promise.resolve());
 }

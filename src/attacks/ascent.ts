@@ -10,6 +10,7 @@ import { type Objective, objectiveNeeds } from './losses';
 import { GradientHealth } from './health';
 import { ascentDirection, projectAndClip, projectDelta, randomInBall } from './projection';
 import { host } from '../protocol/host';
+import { withOutputs } from './policy';
 
 export interface AscentParams {
   norm: Norm;
@@ -62,13 +63,9 @@ export async function ascend(
   const valueOf = (xv: tf.Tensor): tf.Tensor1D => objective(forward(xv), y);
   // An objective that reads back mid-gradient makes its choice first where the backend cannot read synchronously.
   const prepareFor = async (input: () => tf.Tensor): Promise<void> => {
-    if (objective.prepare === undefined || readsSynchronously()) return;
-    const out = tf.tidy(() => forward(input()) as unknown as tf.TensorContainerObject) as unknown as ReturnType<typeof forward>;
-    try {
-      await objective.prepare(out);
-    } finally {
-      tf.dispose([...out.exits, ...out.gates]);
-    }
+    const prepare = objective.prepare;
+    if (prepare === undefined || readsSynchronously()) return;
+    await withOutputs(() => forward(input()), prepare);
   };
   // tf.grad refuses a function with no path from its input; "+ 0 * sum(input)" makes a constant objective
   // yield a zero gradient (which the health counters then report) instead of an exception.

@@ -1,8 +1,22 @@
 // Bridges the engine's exit policy to the 'taken' loss: the attack asks, at every iterate, which exit each sample
 // would leave at, using exactly the decisions dynamic inference makes (src/engine/policy.ts).
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { type PolicyConfig, replayPolicy } from '../engine/policy';
+import type { MultiExitOutputs } from '../engine/types';
 import type { ExitDecider } from './types';
+
+/**
+ * Runs a forward pass once, outside any gradient (tensors it makes on the way are freed), hands the outputs to `use`
+ * (an asynchronous read of the policy's choice, on backends that cannot read synchronously), then frees them.
+ */
+export async function withOutputs(forward: () => MultiExitOutputs, use: (out: MultiExitOutputs) => Promise<void>): Promise<void> {
+  const out = tf.tidy(() => forward() as unknown as tf.TensorContainerObject) as unknown as MultiExitOutputs;
+  try {
+    await use(out);
+  } finally {
+    tf.dispose([...out.exits, ...out.gates]);
+  }
+}
 
 /** An ExitDecider that replays `config` on the current softmax outputs (reads back batch x classes per exit). */
 export function exitDecider(config: PolicyConfig): ExitDecider {
